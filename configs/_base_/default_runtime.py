@@ -1,0 +1,34 @@
+default_scope = 'mmsemsyn'
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),
+)
+
+# Each trainable network gets its own DDP wrapper; frozen networks (VGG,
+# Inception, evaluation segmenters) hold no trainable parameter and stay
+# unwrapped.
+model_wrapper_cfg = dict(
+    type='MMSeparateDistributedDataParallel',
+    broadcast_buffers=False,
+    find_unused_parameters=False)
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', interval=5000, by_epoch=False,
+                    max_keep_ckpts=5, save_last=True),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+)
+custom_hooks = [dict(type='SynthesisVisualizationHook', interval=1000)]
+
+log_processor = dict(type='LogProcessor', window_size=50, by_epoch=False)
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='SynthesisVisualizer', vis_backends=vis_backends,
+                  name='visualizer')
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=0, deterministic=False)

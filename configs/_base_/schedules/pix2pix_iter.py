@@ -1,0 +1,15 @@
+# pix2pix/pix2pixHD schedule: constant lr, then linear decay to 0.
+# Expressed in iterations; set n_iters/n_iters_decay in a method config.
+n_iters = 100
+n_iters_decay = 100
+train_cfg = dict(type='IterBasedTrainLoop',
+                 max_iters=n_iters + n_iters_decay, val_interval=10**9)
+val_cfg = None
+test_cfg = dict(type='TestLoop')
+param_scheduler = dict(
+    generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
+                    by_epoch=False, begin=n_iters,
+                    end=n_iters + n_iters_decay)],
+    discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
+                        by_epoch=False, begin=n_iters,
+                        end=n_iters + n_iters_decay)])

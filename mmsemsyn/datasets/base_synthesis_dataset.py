@@ -1,0 +1,91 @@
+"""Base dataset: pairs of label map (+ instance map) and photo."""
+import os.path as osp
+from typing import List, Optional
+
+from mmengine.dataset import BaseDataset
+from mmengine.fileio import list_dir_or_file
+
+from mmsemsyn.registry import DATASETS
+
+
+@DATASETS.register_module()
+class SynthesisDataset(BaseDataset):
+    """Label map → photo pairs found by matching file stems in folders.
+
+    ``data_prefix`` keys: ``label_path`` (required), ``img_path`` and
+    ``inst_path`` (optional). A sample is the label file plus the photo and
+    instance files whose names are the label's stem with ``label_suffix``
+    replaced by ``img_suffix`` / ``inst_suffix``.
+
+    Metainfo: ``classes``, ``palette`` (RGB per id), ``dontcare_label``.
+    """
+
+    METAINFO = dict(classes=(), palette=(), dontcare_label=None)
+
+    def __init__(self,
+                 data_root: str = '',
+                 data_prefix: Optional[dict] = None,
+                 label_suffix: str = '.png',
+                 img_suffix: str = '.jpg',
+                 inst_suffix: str = '.png',
+                 require_img: bool = True,
+                 **kwargs):
+        self.label_suffix = label_suffix
+        self.img_suffix = img_suffix
+        self.inst_suffix = inst_suffix
+        self.require_img = require_img
+        super().__init__(data_root=data_root,
+                         data_prefix=data_prefix or dict(label_path=''),
+                         **kwargs)
+
+    def _scan(self, folder: str, suffix: str) -> List[str]:
+        if not osp.isdir(folder):
+            raise FileNotFoundError(
+                f'{type(self).__name__}: folder {folder!r} does not exist. '
+                'Set data_root/data_prefix in the dataset config (see the '
+                'data preparation section of the README).')
+        return sorted(
+            list_dir_or_file(folder, list_dir=False, suffix=suffix,
+                             recursive=True))
+
+    def _partner(self, label_rel: str, folder: Optional[str], suffix: str,
+                 kind: str, required: bool) -> Optional[str]:
+        if not folder:
+            return None
+        stem = label_rel[:-len(self.label_suffix)]
+        path = osp.join(folder, stem + suffix)
+        if not osp.isfile(path):
+            if required:
+                raise FileNotFoundError(
+                    f'{type(self).__name__}: the label map '
+                    f'{label_rel!r} has no {kind} {path!r}. Add the file, '
+                    'remove the label, or fix the suffix options.')
+            return None
+        return path
+
+    def load_data_list(self) -> List[dict]:
+        label_dir = self.data_prefix['label_path']
+        img_dir = self.data_prefix.get('img_path')
+        inst_dir = self.data_prefix.get('inst_path')
+        data_list = []
+        for rel in self._scan(label_dir, self.label_suffix):
+            info = dict(label_path=osp.join(label_dir, rel))
+            img = self._partner(rel, img_dir, self.img_suffix, 'photo',
+                                self.require_img)
+            if img:
+                info['img_path'] = img
+            inst = self._partner(rel, inst_dir, self.inst_suffix,
+                                 'instance map', True)
+            if inst:
+                info['inst_path'] = inst
+            data_list.append(info)
+        if not data_list:
+            raise FileNotFoundError(
+                f'{type(self).__name__}: no label maps ending in '
+                f'{self.label_suffix!r} under {label_dir!r}.')
+        return data_list
+
+    def parse_data_info(self, raw_data_info: dict) -> dict:
+        info = dict(raw_data_info)
+        info['palette'] = self.metainfo.get('palette')
+        return info

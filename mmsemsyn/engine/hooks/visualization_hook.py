@@ -1,0 +1,64 @@
+"""Writes sample grids (label | generated | real) during training."""
+import os.path as osp
+from typing import Optional
+
+import cv2
+import mmengine
+import torch
+from mmengine.dataset import pseudo_collate
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from mmsemsyn.registry import HOOKS
+
+
+@HOOKS.register_module()
+class SynthesisVisualizationHook(Hook):
+    """Every ``interval`` iterations (and after the last), generate images
+    for a fixed set of training samples and write the grid to
+    ``<work_dir>/vis/iter_<n>.png`` and to the visualizer's backends.
+
+    A fixed set (the first ``num_samples`` of the dataset, drawn through its
+    pipeline once) makes the grids comparable across iterations.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self, interval: int = 1000, num_samples: int = 4,
+                 out_dir: Optional[str] = None):
+        self.interval = interval
+        self.num_samples = num_samples
+        self.out_dir = out_dir
+        self._batch = None
+
+    def _fixed_batch(self, runner):
+        if self._batch is None:
+            dataset = runner.train_dataloader.dataset
+            n = min(self.num_samples, len(dataset))
+            self._batch = pseudo_collate([dataset[i] for i in range(n)])
+        return self._batch
+
+    def _write(self, runner, step: int):
+        if runner.rank != 0:
+            return
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            samples = model.val_step(self._fixed_batch(runner))
+        model.train(was_training)
+        palette = runner.train_dataloader.dataset.metainfo.get('palette')
+        grid = runner.visualizer.add_samples('samples', samples, step=step,
+                                             palette=palette)
+        out_dir = self.out_dir or osp.join(runner.work_dir, 'vis')
+        mmengine.mkdir_or_exist(out_dir)
+        cv2.imwrite(osp.join(out_dir, f'iter_{step:07d}.png'),
+                    grid[..., ::-1])
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        step = runner.iter + 1
+        if self.every_n_train_iters(runner, self.interval) or \
+                step == runner.max_iters:
+            self._write(runner, step)

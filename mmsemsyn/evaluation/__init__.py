@@ -1,0 +1,4 @@
+"""Metrics register themselves on import."""
+from mmsemsyn.utils import import_submodules
+
+import_submodules(__name__)

@@ -1,0 +1,151 @@
+"""Batch → model inputs on the device: images to [-1, 1], labels to one-hot."""
+from typing import Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseDataPreprocessor
+
+from mmsemsyn.registry import MODELS
+
+
+def instance_edge_map(inst: torch.Tensor) -> torch.Tensor:
+    """Instance boundaries: 1 where any 4-neighbour has another instance id.
+
+    Args:
+        inst: (B, H, W) or (B, 1, H, W) integer instance ids.
+    Returns:
+        (B, 1, H, W) float map of 0/1.
+    """
+    if inst.dim() == 3:
+        inst = inst.unsqueeze(1)
+    edge = torch.zeros_like(inst, dtype=torch.bool)
+    horizontal = inst[..., :, 1:] != inst[..., :, :-1]
+    vertical = inst[..., 1:, :] != inst[..., :-1, :]
+    edge[..., :, 1:] |= horizontal
+    edge[..., :, :-1] |= horizontal
+    edge[..., 1:, :] |= vertical
+    edge[..., :-1, :] |= vertical
+    return edge.float()
+
+
+@MODELS.register_module()
+class SynDataPreprocessor(BaseDataPreprocessor):
+    """Turns packed samples into the tensors every synthesizer consumes.
+
+    Output ``inputs`` dict:
+
+    - ``semantics``: (B, C, H, W) float, the generator/discriminator label
+      input: one-hot over ``num_classes`` (+1 dontcare channel when
+      ``dontcare_label`` is set) (+1 instance-edge channel when
+      ``use_instance_edges``). ``C == semantic_nc``.
+    - ``label``: (B, H, W) int64 ids; dontcare pixels carry ``num_classes``.
+    - ``inst``: (B, H, W) int64 instance ids (when the samples have them).
+    - ``edges``: (B, 1, H, W) instance boundaries (when ``use_instance_edges``).
+    - ``img``: (B, 3, H, W) float RGB in [-1, 1] (when samples have photos),
+      and the same for every key in ``extra_image_keys``.
+
+    Labels are never normalised as images. Ids outside ``[0, num_classes)``
+    (other than ``dontcare_label``) raise an error naming the sample's file.
+
+    Args:
+        num_classes: number of semantic classes (``label_nc``).
+        dontcare_label: raw id of "unlabeled" pixels, mapped to an extra
+            channel (SPADE's ``contain_dontcare_label``). None: no such channel.
+        use_instance_edges: append the instance-boundary channel.
+        extra_image_keys: further image inputs (e.g. the aerial photo of
+            cross-view translation) normalised like ``img``.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 dontcare_label: Optional[int] = None,
+                 use_instance_edges: bool = False,
+                 extra_image_keys: Sequence[str] = (),
+                 non_blocking: bool = False):
+        super().__init__(non_blocking=non_blocking)
+        self.num_classes = num_classes
+        self.dontcare_label = dontcare_label
+        self.use_instance_edges = use_instance_edges
+        self.extra_image_keys = tuple(extra_image_keys)
+
+    @property
+    def semantic_nc(self) -> int:
+        return (self.num_classes + int(self.dontcare_label is not None) +
+                int(self.use_instance_edges))
+
+    @staticmethod
+    def normalize_image(img: torch.Tensor) -> torch.Tensor:
+        """uint8 [0, 255] → float [-1, 1]."""
+        return img.float() / 127.5 - 1.0
+
+    def _stack(self, items):
+        if isinstance(items, torch.Tensor):
+            return items
+        return torch.stack(list(items))
+
+    def check_label(self, label: torch.Tensor, data_samples=None) -> None:
+        valid = (label >= 0) & (label < self.num_classes)
+        if self.dontcare_label is not None:
+            valid |= label == self.dontcare_label
+        if bool(valid.all()):
+            return
+        for i in range(label.shape[0]):
+            bad = label[i][~valid[i]]
+            if bad.numel():
+                name = '<unknown file>'
+                if data_samples is not None and i < len(data_samples):
+                    name = data_samples[i].metainfo.get(
+                        'label_path', name)
+                allowed = f'0..{self.num_classes - 1}'
+                if self.dontcare_label is not None:
+                    allowed += f' or {self.dontcare_label} (dontcare)'
+                raise ValueError(
+                    f'Label map {name} contains id {int(bad[0])} '
+                    f'({bad.numel()} pixels; ids present: '
+                    f'{sorted(set(bad.unique().tolist()))[:10]}), but the '
+                    f'model expects {allowed}. Fix the label file, set '
+                    'num_classes/dontcare_label to match the dataset, or '
+                    'remap ids with the LoadLabelMap label_map option.')
+
+    def one_hot(self, label: torch.Tensor) -> torch.Tensor:
+        """(B, H, W) ids (dontcare already mapped) → (B, C, H, W) float."""
+        channels = self.num_classes + int(self.dontcare_label is not None)
+        out = torch.zeros(label.shape[0], channels, *label.shape[1:],
+                          device=label.device)
+        return out.scatter_(1, label.unsqueeze(1), 1.0)
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        data = self.cast_data(data)
+        raw = data['inputs']
+        data_samples = data.get('data_samples')
+        inputs = {}
+
+        label = self._stack(raw['label']).long()
+        if label.dim() == 4:
+            label = label[:, 0]
+        self.check_label(label, data_samples)
+        if self.dontcare_label is not None:
+            label = label.masked_fill(label == self.dontcare_label,
+                                      self.num_classes)
+        inputs['label'] = label
+        semantics = [self.one_hot(label)]
+
+        if 'inst' in raw and raw['inst'] is not None:
+            inst = self._stack(raw['inst']).long()
+            if inst.dim() == 4:
+                inst = inst[:, 0]
+            inputs['inst'] = inst
+        if self.use_instance_edges:
+            if 'inst' not in inputs:
+                raise KeyError(
+                    'use_instance_edges=True but the samples carry no '
+                    'instance map: add LoadInstanceMap to the pipeline or set '
+                    'use_instance_edges=False.')
+            inputs['edges'] = instance_edge_map(inputs['inst'])
+            semantics.append(inputs['edges'])
+        inputs['semantics'] = torch.cat(semantics, dim=1)
+
+        for key in ('img', ) + self.extra_image_keys:
+            if key in raw and raw[key] is not None:
+                inputs[key] = self.normalize_image(self._stack(raw[key]))
+        return dict(inputs=inputs, data_samples=data_samples)

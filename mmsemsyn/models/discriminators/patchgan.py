@@ -1,0 +1,53 @@
+"""PatchGAN discriminators (pix2pix 70x70; pix2pixHD/SPADE multi-scale)."""
+import math
+from typing import List
+
+import torch
+import torch.nn as nn
+
+from mmsemsyn.registry import MODELS
+from mmsemsyn.models.generators.unet import init_normal
+from mmsemsyn.models.layers.norm import build_norm_layer
+
+
+@MODELS.register_module()
+class PatchDiscriminator(nn.Module):
+    """N-layer PatchGAN.
+
+    conv4 s2 (no norm) + LReLU 0.2; ``n_layers - 1`` conv4 s2 + norm + LReLU
+    (channels doubling, capped at 8*ndf); conv4 s1 + norm + LReLU; conv4 s1
+    → 1. ``padding=1`` is pix2pix's 70x70 PatchGAN; pix2pixHD/SPADE use
+    ``ceil((4 - 1) / 2) = 2``.
+
+    With ``return_features`` the forward returns every block's output (the
+    last is the prediction), which feature matching needs.
+    """
+
+    def __init__(self, in_channels: int, ndf: int = 64, n_layers: int = 3,
+                 norm: str = 'BN', padding: int = 1,
+                 return_features: bool = False, init_gain: float = 0.02):
+        super().__init__()
+        use_bias = norm != 'BN'
+        kw = 4
+        blocks = [[nn.Conv2d(in_channels, ndf, kw, 2, padding),
+                   nn.LeakyReLU(0.2, True)]]
+        nf = ndf
+        for n in range(1, n_layers + 1):
+            prev, nf = nf, min(ndf * 2**n, ndf * 8)
+            stride = 2 if n < n_layers else 1
+            blocks.append([
+                nn.Conv2d(prev, nf, kw, stride, padding, bias=use_bias),
+                build_norm_layer(norm, nf),
+                nn.LeakyReLU(0.2, True)
+            ])
+        blocks.append([nn.Conv2d(nf, 1, kw, 1, padding)])
+        self.blocks = nn.ModuleList(nn.Sequential(*b) for b in blocks)
+        self.return_features = return_features
+        init_normal(self, init_gain)
+
+    def forward(self, x: torch.Tensor):
+        features: List[torch.Tensor] = []
+        for block in self.blocks:
+            x = block(x)
+            features.append(x)
+        return features if self.return_features else x

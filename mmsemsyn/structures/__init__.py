@@ -1,0 +1,3 @@
+from .syn_data_sample import SynDataSample
+
+__all__ = ['SynDataSample']

@@ -1,0 +1,3 @@
+from mmsemsyn.utils import import_submodules
+
+import_submodules(__name__)
