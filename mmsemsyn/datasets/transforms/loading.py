@@ -55,9 +55,11 @@ class LoadSynImage(BaseTransform):
     Args:
         key: where to store it (``gt_img`` for the target photo).
         path_key: the results key holding its path.
-        region: optional (x0, y0, x1, y1) crop of the file, for formats that
-            pack several images into one file (pix2pix ``AB``, cross-view
-            panels). Negative/None values follow Python slicing.
+
+    When ``results['<key>_region']`` is (x0, y0, x1, y1), only that window of
+    the file is kept -- for formats that pack several images into one file
+    (pix2pix ``AB``, cross-view panels). ``LoadLabelMap`` honours
+    ``gt_label_region`` the same way.
     """
 
     def __init__(self, key: str = 'gt_img', path_key: str = 'img_path'):

@@ -19,15 +19,24 @@ class PatchDiscriminator(nn.Module):
     → 1. ``padding=1`` is pix2pix's 70x70 PatchGAN; pix2pixHD/SPADE use
     ``ceil((4 - 1) / 2) = 2``.
 
+    ``spectral_norm=True`` is SPADE's D: spectral norm on the normalised
+    middle convs, whose bias is dropped (the norm follows them); the first
+    and last convs stay plain. ``bias=None`` keeps pix2pix's rule (no bias
+    before BatchNorm); pix2pixHD's D biases every conv.
+
     With ``return_features`` the forward returns every block's output (the
     last is the prediction), which feature matching needs.
     """
 
     def __init__(self, in_channels: int, ndf: int = 64, n_layers: int = 3,
                  norm: str = 'BN', padding: int = 1,
-                 return_features: bool = False, init_gain: float = 0.02):
+                 return_features: bool = False, spectral_norm: bool = False,
+                 bias=None, init_gain: float = 0.02):
         super().__init__()
-        use_bias = norm != 'BN'
+        use_bias = (norm != 'BN') if bias is None else bias
+        if spectral_norm:
+            use_bias = False
+        sn = nn.utils.spectral_norm if spectral_norm else (lambda m: m)
         kw = 4
         blocks = [[nn.Conv2d(in_channels, ndf, kw, 2, padding),
                    nn.LeakyReLU(0.2, True)]]
@@ -36,7 +45,7 @@ class PatchDiscriminator(nn.Module):
             prev, nf = nf, min(ndf * 2**n, ndf * 8)
             stride = 2 if n < n_layers else 1
             blocks.append([
-                nn.Conv2d(prev, nf, kw, stride, padding, bias=use_bias),
+                sn(nn.Conv2d(prev, nf, kw, stride, padding, bias=use_bias)),
                 build_norm_layer(norm, nf),
                 nn.LeakyReLU(0.2, True)
             ])

@@ -1,0 +1,131 @@
+"""Frozen torchvision VGG feature extractors for perceptual losses.
+
+Weights load exactly as a user with internet gets them (torchvision's
+ImageNet weight enums, cached by torch.hub), or from a local file with
+``pretrained='path/to/vgg19.pth'`` (a torchvision ``state_dict``, or just
+its ``features.*`` part). ``pretrained=None`` builds random weights (tests).
+The network is frozen, kept in eval mode and fp32, and holds no trainable
+parameter, so DDP never wraps it.
+"""
+import os.path as osp
+from typing import Dict, Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+
+# torchvision `features` indices of the ReLU after each named conv.
+VGG19_LAYERS = {
+    'relu1_1': 1, 'relu1_2': 3, 'relu2_1': 6, 'relu2_2': 8, 'relu3_1': 11,
+    'relu3_2': 13, 'relu3_3': 15, 'relu3_4': 17, 'relu4_1': 20,
+    'relu4_2': 22, 'relu4_3': 24, 'relu4_4': 26, 'relu5_1': 29,
+    'relu5_2': 31, 'relu5_3': 33, 'relu5_4': 35, 'pool3': 18, 'pool4': 27,
+    'pool5': 36
+}
+VGG16_LAYERS = {
+    'relu1_1': 1, 'relu1_2': 3, 'relu2_1': 6, 'relu2_2': 8, 'relu3_1': 11,
+    'relu3_2': 13, 'relu3_3': 15, 'pool3': 16, 'relu4_1': 18, 'relu4_2': 20,
+    'relu4_3': 22, 'pool4': 23, 'relu5_1': 25, 'relu5_2': 27,
+    'relu5_3': 29, 'pool5': 30
+}
+# Conv outputs before their ReLU (Lab2Pix's consistency loss uses conv_x_2).
+for _table in (VGG19_LAYERS, VGG16_LAYERS):
+    _table.update({
+        'conv' + k[4:]: v - 1
+        for k, v in list(_table.items()) if k.startswith('relu')
+    })
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def _build_features(arch: str, pretrained: Union[str, bool, None]
+                    ) -> nn.Sequential:
+    import torchvision
+    ctor = getattr(torchvision.models, arch)
+    if pretrained is True or pretrained == 'torchvision':
+        weights = {'vgg16': torchvision.models.VGG16_Weights.IMAGENET1K_V1,
+                   'vgg19': torchvision.models.VGG19_Weights.IMAGENET1K_V1
+                   }[arch]
+        try:
+            return ctor(weights=weights).features
+        except Exception as err:  # no network, blocked hub, ...
+            raise RuntimeError(
+                f'Could not download the torchvision {arch} ImageNet '
+                f'weights ({weights.url}): {err}. Download that file and '
+                f'pass its path as pretrained=..., e.g. --cfg-options '
+                f'"model.losses.vgg.pretrained=/path/to/{arch}.pth".'
+            ) from err
+    net = ctor(weights=None)
+    if isinstance(pretrained, str):
+        if not osp.isfile(pretrained):
+            raise FileNotFoundError(
+                f'VGG weights file {pretrained!r} does not exist. Give the '
+                'path of a torchvision state_dict, or pretrained=True to '
+                'download the standard ImageNet weights.')
+        state = torch.load(pretrained, map_location='cpu', weights_only=True)
+        state = state.get('state_dict', state)
+        if not any(k.startswith('features.') for k in state):
+            state = {f'features.{k}': v for k, v in state.items()}
+        missing, _ = net.load_state_dict(state, strict=False)
+        missing = [k for k in missing if k.startswith('features.')]
+        if missing:
+            raise KeyError(
+                f'{pretrained!r} is not a torchvision {arch} checkpoint: '
+                f'missing {missing[:3]}...')
+    return net.features
+
+
+class VGGFeatureExtractor(nn.Module):
+    """Outputs the named VGG activations for an image batch.
+
+    Args:
+        arch: 'vgg19' or 'vgg16'.
+        layers: activation names (``relu3_1``, ``conv4_2``, ``pool5``, ...).
+        pretrained: True / 'torchvision' (standard ImageNet weights), a local
+            file, or None (random; tests only).
+        input_range: '[-1,1]' feeds images as they are -- what pix2pixHD,
+            SPADE and LGGAN do; 'imagenet' maps [-1, 1] to ImageNet
+            normalisation first (Lab2Pix-V2's discriminator branch).
+    """
+
+    def __init__(self, arch: str = 'vgg19',
+                 layers: Sequence[str] = ('relu1_1', 'relu2_1', 'relu3_1',
+                                          'relu4_1', 'relu5_1'),
+                 pretrained: Union[str, bool, None] = True,
+                 input_range: str = '[-1,1]'):
+        super().__init__()
+        table = {'vgg19': VGG19_LAYERS, 'vgg16': VGG16_LAYERS}[arch]
+        unknown = [l for l in layers if l not in table]
+        if unknown:
+            raise ValueError(f'Unknown {arch} layers {unknown}; known: '
+                             f'{sorted(table)}')
+        if input_range not in ('[-1,1]', 'imagenet'):
+            raise ValueError("input_range must be '[-1,1]' or 'imagenet'")
+        self.layers = tuple(layers)
+        self.indices = {l: table[l] for l in layers}
+        last = max(self.indices.values())
+        self.features = _build_features(arch, pretrained)[:last + 1]
+        self.input_range = input_range
+        self.register_buffer('mean', torch.tensor(IMAGENET_MEAN).view(
+            1, 3, 1, 1), persistent=False)
+        self.register_buffer('std', torch.tensor(IMAGENET_STD).view(
+            1, 3, 1, 1), persistent=False)
+        self.requires_grad_(False)
+        self.eval()
+
+    def train(self, mode: bool = True):
+        # Always eval: a frozen feature extractor never switches mode.
+        return super().train(False)
+
+    def forward(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
+        x = x.float()
+        if self.input_range == 'imagenet':
+            x = ((x + 1) / 2 - self.mean) / self.std
+        wanted = {v: k for k, v in self.indices.items()}
+        out = {}
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            for i, layer in enumerate(self.features):
+                x = layer(x)
+                if i in wanted:
+                    out[wanted[i]] = x
+        return out
