@@ -1,0 +1,224 @@
+"""Pretrained mmsegmentation segmenters, built without touching global state.
+
+Used two ways:
+
+* frozen, by the segmentation-score metric (SPADE/pix2pixHD protocol: how
+  well a pretrained segmenter recovers the input layout from the generated
+  photo) -- ``frozen=True``;
+* trainable, by Lab2Pix's cycle-segmentation networks -- ``frozen=False``.
+
+Why not ``mmseg.apis.init_model``: it calls ``init_default_scope`` which
+switches the process-wide default scope to ``mmseg`` once a Runner exists,
+so every later ``mmsemsyn`` lookup breaks. We build in the mmseg scope with
+``_scope_='mmseg'`` instead (``type='mmseg.EncoderDecoder'`` fails on the
+nested ``backbone``/``decode_head`` lookups) and load the checkpoint
+ourselves. mmseg is imported lazily, inside functions only, so pure-GAN use
+works without it.
+"""
+import contextlib
+import copy
+import logging
+import os.path as osp
+import types
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ConfigType = Union[str, dict]
+
+
+def _is_url(path: str) -> bool:
+    return path.startswith(('http://', 'https://', 'open-mmlab://'))
+
+
+def load_mmseg_model_config(config: ConfigType) -> dict:
+    """The ``model`` dict of an mmseg config.
+
+    Args:
+        config: a config file path (``mmseg::fcn/fcn_r50-d8_....py`` works),
+            a full config (dict / ``mmengine.Config`` with a ``model`` key)
+            or a model dict (with a ``type`` key).
+    """
+    from mmengine.config import Config, ConfigDict
+    if isinstance(config, str):
+        if not config.startswith('mmseg::') and not osp.isfile(config):
+            raise FileNotFoundError(
+                f'Segmenter config {config!r} does not exist. Give an mmseg '
+                'config path, e.g. "mmseg::deeplabv3plus/deeplabv3plus_r101-'
+                'd8_4xb2-80k_cityscapes-512x1024.py", or a model dict.')
+        config = Config.fromfile(config)
+    if isinstance(config, Config):
+        config = config.to_dict()
+    config = copy.deepcopy(dict(config))
+    if 'model' in config:
+        config = dict(config['model'])
+    if 'type' not in config:
+        raise ValueError('A segmenter config needs a "model" dict or a '
+                         f'"type" key; got keys {sorted(config)}.')
+    # mmseg reads ``test_cfg.mode`` by attribute: keep ConfigDicts.
+    return ConfigDict(config)
+
+
+@contextlib.contextmanager
+def _quiet_mmengine_logger():
+    # init_weights() logs one INFO block per parameter; keep warnings only.
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _keep_eval(module: nn.Module, mode: bool = True) -> nn.Module:
+    # Frozen networks never switch to train mode (BN statistics, dropout).
+    return nn.Module.train(module, False)
+
+
+def load_segmenter_checkpoint(model: nn.Module, checkpoint: str) -> None:
+    """Load ``checkpoint`` (local file or URL) into ``model``.
+
+    Fails with a message naming the file/URL and the fix when it cannot be
+    read (offline machine, typo).
+    """
+    from mmengine.runner import load_checkpoint
+    if not _is_url(checkpoint) and not osp.isfile(checkpoint):
+        raise FileNotFoundError(
+            f'Segmenter checkpoint {checkpoint!r} does not exist. Download '
+            'the mmseg model-zoo checkpoint and pass its local path.')
+    try:
+        load_checkpoint(model, checkpoint, map_location='cpu', strict=True,
+                        revise_keys=[(r'^module\.', '')])
+    except (OSError, RuntimeError, ValueError) as err:
+        if _is_url(checkpoint):
+            raise RuntimeError(
+                f'Could not download the segmenter checkpoint {checkpoint} '
+                f'({err}). Download it on a machine with internet and pass '
+                'the local path instead (e.g. --cfg-options "test_evaluator.'
+                '1.seg_checkpoint=/path/to/file.pth").') from err
+        raise
+
+
+def build_mmseg_segmenter(config: ConfigType,
+                          checkpoint: Optional[str] = None,
+                          frozen: bool = True,
+                          init_weights: bool = True) -> nn.Module:
+    """Build an mmseg segmentor (e.g. ``EncoderDecoder``) in the mmseg scope.
+
+    Args:
+        config: mmseg config path / full config / model dict (see
+            :func:`load_mmseg_model_config`).
+        checkpoint: local path or URL of its weights; None keeps the
+            initialisation (random, or the backbone's ``init_cfg`` /
+            ``pretrained`` when ``init_weights``).
+        frozen: no gradients, always eval mode (metrics). With False the
+            network is trainable (Lab2Pix cycle segmentation).
+        init_weights: run ``init_weights()`` when no checkpoint is given
+            (this may download the backbone's ImageNet weights named in the
+            config; pass False, or set ``pretrained=None``, to avoid it).
+
+    SyncBN is always reverted to BN: a single-process or CPU run cannot use
+    it, a frozen net must not sync statistics, and a trainable one gets
+    converted back by the Runner's ``sync_bn`` option if wanted.
+    """
+    import mmsemsyn  # noqa: F401  (mmcv.ops stand-in before mmseg import)
+    import mmseg.models  # noqa: F401  (registers mmseg's model classes)
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.registry import DefaultScope
+    from mmseg.registry import MODELS as MMSEG_MODELS
+
+    cfg = load_mmseg_model_config(config)
+    cfg.setdefault('_scope_', 'mmseg')
+    cfg['train_cfg'] = cfg.get('train_cfg') if not frozen else None
+    if checkpoint is not None or not init_weights:
+        # Weights come from the checkpoint: never fetch ImageNet backbones.
+        cfg['pretrained'] = None
+        if isinstance(cfg.get('backbone'), dict):
+            cfg['backbone']['init_cfg'] = None
+    # Build under the mmseg scope without changing the global default.
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        model = MMSEG_MODELS.build(cfg)
+    model = revert_sync_batchnorm(model)
+    if checkpoint is not None:
+        load_segmenter_checkpoint(model, checkpoint)
+    elif init_weights and hasattr(model, 'init_weights'):
+        with _quiet_mmengine_logger():
+            model.init_weights()
+    model.float()
+    if frozen:
+        model.requires_grad_(False)
+        model.eval()
+        model.train = types.MethodType(_keep_eval, model)
+    return model
+
+
+def segmenter_input_spec(segmentor: nn.Module
+                         ) -> Tuple[torch.Tensor, torch.Tensor, bool]:
+    """(mean, std, wants_bgr) the segmentor's data preprocessor applies."""
+    dp = getattr(segmentor, 'data_preprocessor', None)
+    mean = getattr(dp, 'mean', None)
+    std = getattr(dp, 'std', None)
+    if mean is None or std is None:
+        mean = torch.tensor([123.675, 116.28, 103.53]).view(-1, 1, 1)
+        std = torch.tensor([58.395, 57.12, 57.375]).view(-1, 1, 1)
+    # mmseg loads BGR with cv2; bgr_to_rgb=True means the net consumes RGB.
+    wants_bgr = not bool(getattr(dp, '_channel_conversion', True))
+    return mean.view(1, -1, 1, 1), std.view(1, -1, 1, 1), wants_bgr
+
+
+def normalize_for_segmenter(segmentor: nn.Module, img: torch.Tensor,
+                            input_range: str = 'uint8') -> torch.Tensor:
+    """RGB images -> the segmentor's normalised input.
+
+    Args:
+        img: (B, 3, H, W) RGB, uint8 / [0, 255] (``input_range='uint8'``)
+            or [-1, 1] (``'[-1,1]'``, differentiable -- Lab2Pix).
+    """
+    mean, std, wants_bgr = segmenter_input_spec(segmentor)
+    x = img.float()
+    if input_range == '[-1,1]':
+        x = (x + 1) * 127.5
+    elif input_range != 'uint8':
+        raise ValueError("input_range must be 'uint8' or '[-1,1]'")
+    if wants_bgr:
+        x = x.flip(1)
+    return (x - mean.to(x.device)) / std.to(x.device)
+
+
+def segment_logits(segmentor: nn.Module, img: torch.Tensor,
+                   input_range: str = 'uint8',
+                   seg_scale: Optional[Sequence[int]] = None,
+                   out_size: Optional[Sequence[int]] = None
+                   ) -> torch.Tensor:
+    """Run the segmentor's own test mode (whole / slide) on RGB images.
+
+    Args:
+        seg_scale: (h, w) the images are bilinearly resized to before
+            segmentation (e.g. the segmenter's training scale); None runs at
+            the given resolution.
+        out_size: (h, w) of the returned logits (bilinear); default: the
+            input image size. Labels are never interpolated.
+    Returns:
+        (B, num_classes, h, w) logits.
+    """
+    x = normalize_for_segmenter(segmentor, img, input_range)
+    out_size = tuple(out_size or x.shape[-2:])
+    if seg_scale is not None and tuple(seg_scale) != tuple(x.shape[-2:]):
+        x = F.interpolate(x, size=tuple(seg_scale), mode='bilinear',
+                          align_corners=False)
+    shape = tuple(x.shape[-2:])
+    metas = [dict(ori_shape=shape, img_shape=shape, pad_shape=shape)
+             for _ in range(x.shape[0])]
+    with torch.autocast(device_type=x.device.type, enabled=False):
+        if hasattr(segmentor, 'inference'):
+            logits = segmentor.inference(x, metas)
+        else:
+            logits = segmentor.encode_decode(x, metas)
+    if tuple(logits.shape[-2:]) != out_size:
+        logits = F.interpolate(logits, size=out_size, mode='bilinear',
+                               align_corners=False)
+    return logits
