@@ -1,0 +1,16 @@
+# pix2pixHD schedule: `niter` epochs at the initial lr, then `niter_decay`
+# epochs decaying linearly to 0 (the official update_learning_rate lowers
+# the lr by lr/niter_decay after each epoch past niter; LinearLR by epoch
+# from `niter` to `niter + niter_decay` gives the same per-epoch values).
+niter = 100
+niter_decay = 100
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=niter + niter_decay,
+                 val_interval=10**9)
+val_cfg = None
+test_cfg = dict(type='TestLoop')
+param_scheduler = dict(
+    generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
+                    by_epoch=True, begin=niter, end=niter + niter_decay)],
+    discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
+                        by_epoch=True, begin=niter,
+                        end=niter + niter_decay)])

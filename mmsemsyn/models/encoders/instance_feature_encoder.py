@@ -1,0 +1,231 @@
+"""pix2pixHD instance-level feature encoder (Wang et al. 2018, Sec. 3.4).
+
+E is an encoder-decoder on the real photo; an instance-wise average pool
+makes its output constant inside every instance, and that low-dimensional
+feature map is concatenated to G's label input. E trains jointly with G.
+After training, the features of the training instances are clustered per
+semantic class (K-means, ``tools/analysis_tools/pix2pixhd_cluster_features.py``);
+at test time one cluster centre per instance picks its style, so a single
+label map gives several distinct images.
+
+The cluster centres are buffers (``cluster_centers``, ``cluster_counts``),
+so they travel inside the checkpoint; ``cluster_file`` reads the tool's
+``.npy`` instead (lazily, at first use, so that a checkpoint loaded after
+construction does not overwrite it).
+"""
+import os.path as osp
+from typing import Dict, Mapping, Optional, Union
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from mmsemsyn.models.generators.pix2pixhd import init_pix2pixhd
+from mmsemsyn.models.layers.norm import build_norm_layer
+from mmsemsyn.registry import MODELS
+
+StyleIndices = Union[None, int, Mapping]
+
+
+def instance_class(inst_id: int) -> int:
+    """Cityscapes instance ids: ``class * 1000 + k`` for things, the class
+    id itself for stuff."""
+    return inst_id // 1000 if inst_id >= 1000 else inst_id
+
+
+def instance_mean_pool(feat: torch.Tensor, inst: torch.Tensor) -> torch.Tensor:
+    """Replace every feature vector by the mean over its instance (per
+    sample, per channel). Differentiable: the gradient of each mean spreads
+    evenly over the instance's pixels, as the official per-instance loop.
+
+    Args:
+        feat: (B, C, H, W). inst: (B, H, W) or (B, 1, H, W) integer ids.
+    """
+    if inst.dim() == 4:
+        inst = inst[:, 0]
+    if inst.shape[-2:] != feat.shape[-2:]:
+        raise ValueError(f'instance map {tuple(inst.shape[-2:])} and '
+                         f'features {tuple(feat.shape[-2:])} differ in size')
+    out = []
+    for b in range(feat.shape[0]):
+        _, inverse = torch.unique(inst[b], return_inverse=True)
+        inverse = inverse.flatten()
+        flat = feat[b].flatten(1)  # (C, HW)
+        n = int(inverse.max()) + 1
+        sums = flat.new_zeros(flat.shape[0], n).index_add(1, inverse, flat)
+        counts = torch.bincount(inverse, minlength=n).to(flat.dtype)
+        out.append((sums / counts)[:, inverse].view_as(feat[b]))
+    return torch.stack(out)
+
+
+@MODELS.register_module()
+class InstanceFeatureEncoder(nn.Module):
+    """The official ``Encoder``: c7s1-nef, 4 x [conv3 s2], 4 x [convT3 s2],
+    c7s1-feat_num, tanh; InstanceNorm (affine=False); then instance-wise
+    average pooling. ``model.<i>`` keys follow the official layer order.
+
+    Args:
+        in_channels: image channels (3).
+        feat_num: feature channels appended to G's input (3).
+        nef: base width (16).
+        num_classes: label classes; sizes the cluster buffers (None: no
+            clusters, features only come from a real photo).
+        n_clusters: K of the per-class K-means (10).
+        cluster_file: ``.npy`` written by the clustering tool; loaded on
+            first use and taking precedence over the buffers.
+    """
+
+    def __init__(self, in_channels: int = 3, feat_num: int = 3,
+                 nef: int = 16, n_downsampling: int = 4, norm: str = 'IN',
+                 num_classes: Optional[int] = None, n_clusters: int = 10,
+                 cluster_file: Optional[str] = None,
+                 init_gain: float = 0.02):
+        super().__init__()
+        self.feat_num = feat_num
+        self.n_downsampling = n_downsampling
+        self.num_classes = num_classes
+        self.n_clusters = n_clusters
+        self.cluster_file = cluster_file
+        self.init_gain = init_gain
+        layers = [nn.ReflectionPad2d(3), nn.Conv2d(in_channels, nef, 7),
+                  build_norm_layer(norm, nef), nn.ReLU(True)]
+        for i in range(n_downsampling):
+            ch = nef * 2**i
+            layers += [nn.Conv2d(ch, ch * 2, 3, stride=2, padding=1),
+                       build_norm_layer(norm, ch * 2), nn.ReLU(True)]
+        for i in range(n_downsampling):
+            ch = nef * 2**(n_downsampling - i)
+            layers += [nn.ConvTranspose2d(ch, ch // 2, 3, stride=2,
+                                          padding=1, output_padding=1),
+                       build_norm_layer(norm, ch // 2), nn.ReLU(True)]
+        layers += [nn.ReflectionPad2d(3), nn.Conv2d(nef, feat_num, 7),
+                   nn.Tanh()]
+        self.model = nn.Sequential(*layers)
+        if num_classes is not None:
+            self.register_buffer(
+                'cluster_centers',
+                torch.zeros(num_classes, n_clusters, feat_num))
+            self.register_buffer('cluster_counts',
+                                 torch.zeros(num_classes, dtype=torch.long))
+        self.init_weights()
+
+    def init_weights(self):
+        init_pix2pixhd(self.model, self.init_gain)
+
+    def forward(self, img: torch.Tensor, inst: torch.Tensor) -> torch.Tensor:
+        """Instance-pooled features of a real photo (Sec. 3.4)."""
+        factor = 2**self.n_downsampling
+        if img.shape[-1] % factor or img.shape[-2] % factor:
+            raise ValueError(f'InstanceFeatureEncoder needs H and W '
+                             f'divisible by {factor}; got '
+                             f'{tuple(img.shape[-2:])}.')
+        return instance_mean_pool(self.model(img), inst)
+
+    # ---- clusters (the instance-level style control of Sec. 3.4) ----
+    def set_clusters(self, centers: Dict[int, np.ndarray]) -> None:
+        """Store per-class centres ``{class_id: (k, feat_num)}``."""
+        if self.num_classes is None:
+            raise ValueError('This encoder was built without num_classes, '
+                             'so it has no cluster buffers; set '
+                             'encoder.num_classes in the config.')
+        self.cluster_centers.zero_()
+        self.cluster_counts.zero_()
+        for label, value in centers.items():
+            value = np.asarray(value, dtype=np.float32)
+            if value.ndim != 2 or value.shape[0] == 0:
+                continue
+            label = int(label)
+            if not 0 <= label < self.num_classes:
+                raise ValueError(f'cluster class {label} is outside '
+                                 f'0..{self.num_classes - 1}')
+            # The official file stores feat_num columns (+ optionally area).
+            if value.shape[1] < self.feat_num:
+                raise ValueError(
+                    f'cluster centres of class {label} have '
+                    f'{value.shape[1]} columns; expected feat_num='
+                    f'{self.feat_num}')
+            k = min(value.shape[0], self.n_clusters)
+            self.cluster_centers[label, :k] = torch.from_numpy(
+                value[:k, :self.feat_num]).to(self.cluster_centers)
+            self.cluster_counts[label] = k
+
+    def load_clusters(self, path: str) -> None:
+        """Read a ``{class_id: centres}`` dict saved with ``np.save`` (the
+        official ``features_clustered_010.npy`` format is accepted too)."""
+        if not osp.isfile(path):
+            raise FileNotFoundError(
+                f'cluster file {path!r} does not exist; create it with '
+                'tools/analysis_tools/pix2pixhd_cluster_features.py.')
+        data = np.load(path, allow_pickle=True, encoding='latin1')
+        if data.dtype == object and data.shape == ():
+            data = data.item()
+        if not isinstance(data, dict):
+            raise ValueError(f'{path!r} does not hold a {{class: centres}} '
+                             'dict (expected the clustering tool output).')
+        self.set_clusters(data)
+
+    @property
+    def has_clusters(self) -> bool:
+        self._maybe_load_cluster_file()
+        return self.num_classes is not None and bool(
+            self.cluster_counts.sum() > 0)
+
+    def _maybe_load_cluster_file(self):
+        if self.cluster_file is not None:
+            path, self.cluster_file = self.cluster_file, None
+            self.load_clusters(path)
+
+    @staticmethod
+    def _lookup(style_indices: StyleIndices, inst_id: int, label: int):
+        if style_indices is None:
+            return None
+        if isinstance(style_indices, Mapping):
+            for key in (inst_id, str(inst_id), label, str(label)):
+                if key in style_indices:
+                    return int(style_indices[key])
+            return None
+        return int(style_indices)
+
+    @torch.no_grad()
+    def sample_features(self, inst: torch.Tensor,
+                        style_indices: StyleIndices = None,
+                        generator: Optional[torch.Generator] = None
+                        ) -> torch.Tensor:
+        """Feature map from the cluster centres: one centre per instance.
+
+        Args:
+            inst: (B, H, W) or (B, 1, H, W) instance ids.
+            style_indices: None (random centre per instance), an int (that
+                centre for every instance, modulo its class's count), or a
+                dict ``{instance id or class id: centre index}`` (instances
+                not named are random).
+            generator: random source (seed it for reproducible styles).
+        Instances of classes without centres get zero features (the
+        official code leaves that memory uninitialised).
+        """
+        if not self.has_clusters:
+            raise RuntimeError(
+                'The instance-feature encoder has no cluster centres: run '
+                'tools/analysis_tools/pix2pixhd_cluster_features.py and set '
+                'model.encoder.cluster_file (or load its checkpoint).')
+        if inst.dim() == 4:
+            inst = inst[:, 0]
+        b, h, w = inst.shape
+        out = torch.zeros(b, self.feat_num, h, w,
+                          device=self.cluster_centers.device)
+        for i in range(b):
+            for inst_id in torch.unique(inst[i]).tolist():
+                label = instance_class(int(inst_id))
+                if not 0 <= label < self.num_classes:
+                    continue
+                count = int(self.cluster_counts[label])
+                if count == 0:
+                    continue
+                index = self._lookup(style_indices, int(inst_id), label)
+                if index is None:
+                    index = int(torch.randint(count, (1, ),
+                                              generator=generator))
+                centre = self.cluster_centers[label, index % count]
+                mask = (inst[i] == inst_id).to(out.device)
+                out[i][:, mask] = centre[:, None]
+        return out

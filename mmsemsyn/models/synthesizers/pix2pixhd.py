@@ -1,0 +1,194 @@
+"""pix2pixHD (Wang et al., "High-Resolution Image Synthesis and Semantic
+Manipulation with Conditional GANs", CVPR 2018).
+
+Objective (Eq. 4 + Sec. 3.3): min_G [ sum_k L_GAN(G, D_k)
++ lambda * sum_k L_FM(G, D_k) ] + lambda * L_VGG, with multi-scale D_k
+(Eq. 3), LSGAN losses and lambda = 10. As in the official code:
+
+- the GAN terms are *summed* over the scales (``GANLoss`` with
+  ``scale_reduction='sum'``); the D loss is ``0.5 * (fake + real)``;
+- L_FM (Eq. 4) is weighted ``4 / (n_layers + 1) * 1 / num_D * lambda``;
+- L_VGG reuses lambda (= 10), layer weights 1/32 .. 1, inputs in [-1, 1];
+- D sees concat(one-hot + instance edges, image) -- never the instance
+  features, which only G receives (Sec. 3.4).
+
+Loss roles: ``gan`` (G), ``gan_disc`` (D, weight 0.5), ``feat`` (FM),
+``vgg`` (perceptual); a role left out is not used (``--no_ganFeat_loss``,
+``--no_vgg_loss``).
+"""
+import os.path as osp
+from typing import Optional
+
+import torch
+
+from mmsemsyn.registry import MODELS
+from .base_synthesis_gan import BaseSynthesisGAN
+
+
+@MODELS.register_module()
+class Pix2PixHD(BaseSynthesisGAN):
+    """pix2pixHD synthesizer.
+
+    Args:
+        encoder: optional ``InstanceFeatureEncoder`` config (Sec. 3.4). Its
+            ``feat_num`` channels are appended to G's input; it is trained
+            in G's optimizer (``modules=['generator', 'encoder']``).
+        pretrained_global: checkpoint of a trained *global* pix2pixHD model
+            (an mmsemsyn checkpoint with ``generator.model.*`` keys, or the
+            official ``latest_net_G.pth``); its generator is loaded into the
+            inner global generator of a ``LocalEnhancer`` (and its encoder,
+            if both have one). Loaded at construction and again by
+            ``init_weights``, so a resumed run's checkpoint still wins.
+        test_features: where G's instance features come from in ``predict``:
+            'auto' (cluster centres when the encoder has them, else the
+            encoded real photo), 'cluster' or 'encode'.
+    """
+
+    def __init__(self, generator: dict, discriminator: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 losses: Optional[dict] = None,
+                 encoder: Optional[dict] = None,
+                 pretrained_global: Optional[str] = None,
+                 test_features: str = 'auto', **kwargs):
+        super().__init__(generator=generator, discriminator=discriminator,
+                         data_preprocessor=data_preprocessor, losses=losses,
+                         **kwargs)
+        self.encoder = MODELS.build(encoder) if encoder is not None \
+            else None
+        if test_features not in ('auto', 'cluster', 'encode'):
+            raise ValueError(f'test_features must be auto, cluster or '
+                             f'encode, got {test_features!r}')
+        self.test_features = test_features
+        self.pretrained_global = pretrained_global
+        self._check_channels()
+        if pretrained_global is not None:
+            self.load_pretrained_global(pretrained_global)
+
+    def _check_channels(self):
+        semantic_nc = getattr(self.data_preprocessor, 'semantic_nc', None)
+        in_channels = getattr(self.generator, 'in_channels', None)
+        if semantic_nc is None or in_channels is None:
+            return
+        feat = self.encoder.feat_num if self.encoder is not None else 0
+        if semantic_nc + feat != in_channels:
+            raise ValueError(
+                f'generator.in_channels={in_channels} but the data '
+                f'preprocessor gives {semantic_nc} label channels + {feat} '
+                f'instance-feature channels = {semantic_nc + feat}; set '
+                f'generator.in_channels={semantic_nc + feat}.')
+
+    # ---- weights ---------------------------------------------------------
+    def init_weights(self):
+        super().init_weights()
+        if self.pretrained_global is not None:
+            self.load_pretrained_global(self.pretrained_global)
+
+    def load_pretrained_global(self, path: str) -> None:
+        """Copy a global model's G1 into this LocalEnhancer (the official
+        ``--load_pretrain`` of the 1024p stage)."""
+        from mmengine.runner import CheckpointLoader
+        if not hasattr(self.generator, 'enhancer_prefixes'):
+            raise TypeError(
+                'pretrained_global loads a global generator into the inner '
+                'G1 of a LocalEnhancer, but this model\'s generator is '
+                f'{type(self.generator).__name__}; use load_from instead.')
+        if not osp.isfile(path):
+            raise FileNotFoundError(
+                f'pretrained_global checkpoint {path!r} does not exist; '
+                'train the global (512p) config first and pass its '
+                'checkpoint.')
+        ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+        state = ckpt.get('state_dict', ckpt)
+        # An mmsemsyn checkpoint prefixes G's keys; the official
+        # latest_net_G.pth is G's own state dict.
+        prefix = 'generator.' if any(
+            k.startswith('generator.') for k in state) else ''
+        source = {k[len(prefix):]: v for k, v in state.items()
+                  if k.startswith(prefix)}
+        if not any(k.startswith('model.') for k in source) or any(
+                k.startswith('model1_') for k in source):
+            raise ValueError(
+                f'{path!r} is not a pix2pixHD *global* generator checkpoint '
+                '(expected generator.model.<i>.* keys and no model1_* '
+                'enhancer keys).')
+        target = {k: v for k, v in self.generator.state_dict().items()
+                  if k.startswith('model.')}
+        mismatched = [
+            f'{k}: {tuple(source[k].shape)} vs {tuple(v.shape)}'
+            if k in source else f'{k}: missing'
+            for k, v in target.items()
+            if k not in source or source[k].shape != v.shape
+        ]
+        if mismatched:
+            raise ValueError(
+                f'{path!r} does not match this LocalEnhancer\'s inner global '
+                f'generator ({len(mismatched)} tensors differ, e.g. '
+                f'{mismatched[:3]}). The global model must have the same '
+                'label channels, ngf = local ngf * 2**n_local_enhancers, '
+                'n_downsample_global and n_blocks_global.')
+        with torch.no_grad():
+            params = self.generator.state_dict()
+            for k in target:
+                params[k].copy_(source[k])
+        if self.encoder is not None:
+            enc = {k[len('encoder.'):]: v for k, v in state.items()
+                   if k.startswith('encoder.')}
+            if enc:
+                self.encoder.load_state_dict(enc, strict=True)
+
+    # ---- G -----------------------------------------------------------
+    def instance_features(self, inputs: dict) -> Optional[torch.Tensor]:
+        """E's feature map: encoded from the real photo while training (and
+        for 'encode'), sampled from the cluster centres at test time."""
+        if self.encoder is None:
+            return None
+        if 'inst' not in inputs:
+            raise KeyError('pix2pixHD instance features need instance maps: '
+                           'add LoadInstanceMap to the pipeline.')
+        mode = self.test_features
+        if self.training or mode == 'encode' or (
+                mode == 'auto' and not self.encoder.has_clusters):
+            if 'img' not in inputs:
+                raise KeyError(
+                    'The instance-feature encoder needs the real photo to '
+                    'encode; without one, cluster the features first (tools/'
+                    'analysis_tools/pix2pixhd_cluster_features.py) and set '
+                    'model.encoder.cluster_file.')
+            return self.encoder(inputs['img'], inputs['inst'])
+        generator = None
+        if inputs.get('style_seed') is not None:
+            generator = torch.Generator().manual_seed(
+                int(inputs['style_seed']))
+        return self.encoder.sample_features(
+            inputs['inst'], inputs.get('style_indices'), generator).to(
+                inputs['semantics'])
+
+    def forward_generator(self, inputs: dict) -> dict:
+        x = inputs['semantics']
+        feats = self.instance_features(inputs)
+        if feats is not None:
+            x = torch.cat([x, feats], 1)
+        return dict(fake_img=self.generator(x))
+
+    # ---- D and losses -------------------------------------------------
+    def discriminate(self, semantics, img):
+        return self.discriminator(torch.cat([semantics, img], 1))
+
+    def discriminator_losses(self, inputs, outputs):
+        gan = self.losses['gan_disc']
+        pred_fake = self.discriminate(inputs['semantics'], outputs['fake_img'])
+        pred_real = self.discriminate(inputs['semantics'], inputs['img'])
+        return dict(loss_d_fake=gan(pred_fake, False, is_disc=True),
+                    loss_d_real=gan(pred_real, True, is_disc=True))
+
+    def generator_losses(self, inputs, outputs):
+        fake, real = outputs['fake_img'], inputs['img']
+        pred_fake = self.discriminate(inputs['semantics'], fake)
+        losses = self.loss('gan', pred_fake, True)
+        if self.has_loss('feat'):
+            with torch.no_grad():
+                pred_real = self.discriminate(inputs['semantics'], real)
+            losses.update(self.loss('feat', pred_fake, pred_real))
+        if self.has_loss('vgg'):
+            losses.update(self.loss('vgg', fake, real))
+        return losses
