@@ -1,0 +1,198 @@
+"""Hierarchical perceptual discriminator (Lab2Pix, Sec. 3.3, Eq. 10-14).
+
+One discriminator judges an image at ``num_levels`` hierarchy levels. A
+three-conv stem (stride 8) is fused, at each level, with frozen VGG16
+features of the image (pool3, pool4, pool5: the perceptual branch) by a
+3x3 conv ("gcb"); each level ends in a 5x5 conv predicting real/fake, and a
+mini-inception block (stride 2) carries the fused feature to the next level.
+
+Two variants, as the two official codes:
+
+* Lab2Pix-V1 (unconditional, image only): convs with bias + InstanceNorm,
+  the stem's first conv normalised too, the VGG features only normalised
+  (``pre_conv=False``), the level head is norm + act + conv5
+  (``out_conv=False``), VGG on the raw [-1, 1] image.
+* Lab2Pix-V2 (label-conditioned, input = concat(label, image)): spectral-norm
+  convs without bias + InstanceNorm, a plain first conv, a conv on the VGG
+  features (``pre_conv=True``), the head is conv + act + conv5
+  (``out_conv=True``), VGG on the ImageNet-normalised image.
+
+The output is a feature list (every intermediate map, for feature matching)
+whose last entry is the list of level predictions, finest first, at their
+own sizes (logits: BCE-with-logits replaces the official sigmoid + BCE of V1).
+"""
+from typing import List, Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from mmsemsyn.registry import MODELS
+from mmsemsyn.models.layers.mini_inception import MiniInceptionBlock
+from mmsemsyn.models.layers.norm import build_norm_layer
+from mmsemsyn.models.pretrained.vgg import VGGFeatureExtractor
+
+VGG16_POOL_CHANNELS = (256, 512, 512)  # pool3, pool4, pool5
+
+
+@MODELS.register_module()
+class HierarchicalPerceptualDiscriminator(nn.Module):
+    """Args:
+        in_channels: input channels (3 for V1; semantic_nc + 3 for V2).
+        num_levels: hierarchy levels (1..3): D1/D2/D3 of the paper have
+            1/2/3 (Eq. 10-12).
+        base_channels: ndf of the stem (64): widths ndf, 2ndf, 4ndf.
+        feat_channels: width of the fused level features (512).
+        norm: 'IN' (both official codes), 'BN' or 'none'.
+        spectral_norm: spectral norm on the normalised convs (V2).
+        first_norm: normalise the stem's first conv (V1).
+        pre_conv: conv on the VGG features before fusion (V2).
+        out_conv: conv before the level's 5x5 prediction conv (V2); else
+            norm + act (V1).
+        vgg_pretrained: torchvision VGG16 weights (True), a local file, or
+            None (random, tests).
+        vgg_input_range: '[-1,1]' (V1) or 'imagenet' (V2).
+        image_channels: the image is the last ``image_channels`` channels.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 num_levels: int = 3,
+                 base_channels: int = 64,
+                 feat_channels: int = 512,
+                 norm: str = 'IN',
+                 spectral_norm: bool = True,
+                 first_norm: bool = False,
+                 pre_conv: bool = True,
+                 out_conv: bool = True,
+                 vgg_pretrained: Union[str, bool, None] = True,
+                 vgg_input_range: str = 'imagenet',
+                 image_channels: int = 3):
+        super().__init__()
+        if not 1 <= num_levels <= 3:
+            raise ValueError(f'num_levels must be 1, 2 or 3 (VGG16 pool3..'
+                             f'pool5), got {num_levels}')
+        self.num_levels = num_levels
+        self.image_channels = image_channels
+        self.norm = norm
+        self.spectral_norm = spectral_norm
+        ndf = base_channels
+        self.vgg = VGGFeatureExtractor(
+            'vgg16', ('pool3', 'pool4', 'pool5')[:num_levels],
+            pretrained=vgg_pretrained, input_range=vgg_input_range)
+
+        first = [nn.Conv2d(in_channels, ndf, 3, 2, 1)]
+        if first_norm:
+            first.append(build_norm_layer(norm, ndf))
+        first.append(nn.LeakyReLU(0.2))
+        self.common = nn.ModuleList([
+            nn.Sequential(*first),
+            self.conv_block(ndf, ndf * 2, 3, 2, 1),
+            self.conv_block(ndf * 2, ndf * 4, 3, 2, 1)
+        ])
+        self.pre = nn.ModuleList()
+        self.gcb = nn.ModuleList()
+        self.line = nn.ModuleList()
+        self.out = nn.ModuleList()
+        for i in range(num_levels):
+            vgg_ch = VGG16_POOL_CHANNELS[i]
+            self.pre.append(
+                self.conv_block(vgg_ch, vgg_ch, 3, 1, 1) if pre_conv else
+                nn.Sequential(build_norm_layer(norm, vgg_ch),
+                              nn.LeakyReLU(0.2)))
+            main_ch = ndf * 4 if i == 0 else feat_channels
+            self.gcb.append(
+                self.conv_block(main_ch + vgg_ch, feat_channels, 3, 1, 1))
+            if i < num_levels - 1:
+                self.line.append(
+                    MiniInceptionBlock(feat_channels, feat_channels, 2,
+                                       self.conv_block))
+            head = [self.conv_block(feat_channels, feat_channels, 3, 1, 1)
+                    ] if out_conv else [
+                        build_norm_layer(norm, feat_channels),
+                        nn.LeakyReLU(0.2)
+                    ]
+            head.append(nn.Conv2d(feat_channels, 1, 5, 1, 2))
+            self.out.append(nn.Sequential(*head))
+
+    def conv_block(self, cin: int, cout: int, kernel_size: int, stride: int,
+                   padding: int) -> nn.Module:
+        """conv + norm + LeakyReLU(0.2); with spectral norm the conv has no
+        bias (the norm removes it anyway), as the official
+        ``spectralinstance`` layers; without, it keeps its bias (V1)."""
+        conv = nn.Conv2d(cin, cout, kernel_size, stride, padding,
+                         bias=not self.spectral_norm)
+        if self.spectral_norm:
+            conv = nn.utils.spectral_norm(conv)
+        return nn.Sequential(conv, build_norm_layer(self.norm, cout),
+                             nn.LeakyReLU(0.2))
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self.vgg.train(False)  # frozen branch stays in eval mode
+        return self
+
+    def forward(self, x: torch.Tensor) -> List:
+        """Returns ``[stem_1, stem_2, stem_3, gcb_1, line_1, gcb_2, ...,
+        gcb_L, [pred_1, ..., pred_L]]`` (Eq. 13: level l predicts at stride
+        ``8 * 2**(l-1)``)."""
+        feats = []
+        h = x
+        for layer in self.common:
+            h = layer(h)
+            feats.append(h)
+        vgg_feats = self.vgg(x[:, -self.image_channels:])
+        vgg_feats = [vgg_feats[k] for k in ('pool3', 'pool4',
+                                            'pool5')[:self.num_levels]]
+        preds = []
+        for i in range(self.num_levels):
+            fused = self.gcb[i](torch.cat([h, self.pre[i](vgg_feats[i])], 1))
+            feats.append(fused)
+            preds.append(self.out[i](fused))
+            if i < self.num_levels - 1:
+                h = self.line[i](fused)
+                feats.append(h)
+        feats.append(preds)
+        return feats
+
+
+@MODELS.register_module()
+class HierarchicalPerceptualDiscriminators(nn.Module):
+    """The independent discriminators of Lab2Pix, one per image scale.
+
+    Scale ``i`` (finest first) gets a :class:`HierarchicalPerceptualDiscriminator`
+    with ``num_levels[i]`` levels: V1 uses (3, 2, 1) on the generator's three
+    outputs, V2 (3, 2) on an average-pooled pyramid of its one output.
+
+    ``forward`` takes either a list of inputs, one per scale (V1), or one
+    tensor that is average-pooled (3, stride 2, pad 1, count_include_pad
+    False, as the SPADE multi-scale D that V2 inherits) for each coarser
+    scale. Returns the list of each scale's feature list.
+    """
+
+    def __init__(self, discriminator: dict,
+                 num_levels: Sequence[int] = (3, 2)):
+        super().__init__()
+        self.num_levels = tuple(num_levels)
+        self.discriminators = nn.ModuleList(
+            MODELS.build(dict(discriminator, num_levels=n))
+            for n in self.num_levels)
+
+    def __len__(self) -> int:
+        return len(self.discriminators)
+
+    def forward(self, x: Union[torch.Tensor, Sequence[torch.Tensor]]
+                ) -> List[List]:
+        if isinstance(x, (list, tuple)):
+            if len(x) != len(self.discriminators):
+                raise ValueError(
+                    f'Got {len(x)} scale inputs for {len(self)} '
+                    'discriminators.')
+            return [d(xi) for d, xi in zip(self.discriminators, x)]
+        outputs = []
+        for i, disc in enumerate(self.discriminators):
+            if i > 0:
+                x = F.avg_pool2d(x, 3, stride=2, padding=1,
+                                 count_include_pad=False)
+            outputs.append(disc(x))
+        return outputs

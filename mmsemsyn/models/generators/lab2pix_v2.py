@@ -1,0 +1,116 @@
+"""Lab2Pix-V2 generator (paired setting, Lab2Pix Sec. 4.2, Fig. 8)."""
+from typing import Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from mmsemsyn.registry import MODELS
+from mmsemsyn.models.layers.dg_norm import DGNormResBlock, GlobalLabelEncoder
+
+NUM_UPSAMPLINGS = {'normal': 5, 'more': 6, 'most': 7}
+
+
+@MODELS.register_module()
+class Lab2PixV2Generator(nn.Module):
+    """SPADE-style generator whose residual blocks use DG-Norm (Eq. 3-5),
+    with the global label encoder (the official
+    ``LabelComprehensiveGenerator``).
+
+    The label map is resized to (sh, sw) = crop / 2**n_up and convolved to
+    16*ngf channels; head_0, up, G_middle_0, [up: 'more'/'most'], G_middle_1,
+    then 4 x (up, up_k) to ngf (and 'most': up, up_4 to ngf/2); LReLU, conv3,
+    tanh. Block ``j`` (coarsest first) receives the global code of its scale
+    (``codes[-1 - j]``). No LSCA and a single output (Sec. 4.2.1): the
+    discriminators see it average-pooled.
+
+    Args:
+        semantic_nc: label channels (one-hot + dontcare + instance edge).
+        ngf: base width (64).
+        crop_size / aspect_ratio: output width and width/height ratio.
+        num_upsampling_layers: 'normal' | 'more' (Cityscapes) | 'most'.
+        norm: DG-Norm param-free norm ('BN' = official
+            ``spectralspadebatch3x3``; SyncBN through the runner's sync_bn).
+        spectral_norm: spectral norm on the residual-block convs.
+        use_global_encoder: False gives the SPADE generator (ablation A-D_s).
+        global_channels / encoder_channels: DG-Norm hidden width (128) and
+            the encoder's first width (64).
+    """
+
+    def __init__(self,
+                 semantic_nc: int,
+                 ngf: int = 64,
+                 crop_size: int = 512,
+                 aspect_ratio: float = 2.0,
+                 num_upsampling_layers: str = 'more',
+                 norm: str = 'BN',
+                 spectral_norm: bool = True,
+                 use_global_encoder: bool = True,
+                 global_channels: int = 128,
+                 encoder_channels: int = 64,
+                 out_channels: int = 3):
+        super().__init__()
+        if num_upsampling_layers not in NUM_UPSAMPLINGS:
+            raise ValueError(f'num_upsampling_layers must be one of '
+                             f'{sorted(NUM_UPSAMPLINGS)}, got '
+                             f'{num_upsampling_layers!r}')
+        self.num_upsampling_layers = num_upsampling_layers
+        n_up = NUM_UPSAMPLINGS[num_upsampling_layers]
+        self.sw = crop_size // 2**n_up
+        self.sh = round(self.sw / aspect_ratio)
+        if self.sw < 1 or self.sh < 1:
+            raise ValueError(f'crop_size {crop_size} is too small for '
+                             f'{n_up} upsamplings.')
+        nf = ngf
+        self.fc = nn.Conv2d(semantic_nc, 16 * nf, 3, padding=1)
+        self.global_encoder = GlobalLabelEncoder(
+            semantic_nc, global_channels, encoder_channels, n_up + 1
+        ) if use_global_encoder else None
+
+        def block(cin, cout):
+            return DGNormResBlock(cin, cout, semantic_nc, norm=norm,
+                                  spectral_norm=spectral_norm,
+                                  spade_cfg=dict(
+                                      hidden_channels=global_channels))
+
+        self.head_0 = block(16 * nf, 16 * nf)
+        self.G_middle_0 = block(16 * nf, 16 * nf)
+        self.G_middle_1 = block(16 * nf, 16 * nf)
+        self.up_0 = block(16 * nf, 8 * nf)
+        self.up_1 = block(8 * nf, 4 * nf)
+        self.up_2 = block(4 * nf, 2 * nf)
+        self.up_3 = block(2 * nf, nf)
+        final_nc = nf
+        if num_upsampling_layers == 'most':
+            self.up_4 = block(nf, nf // 2)
+            final_nc = nf // 2
+        self.conv_img = nn.Conv2d(final_nc, out_channels, 3, padding=1)
+
+    def _blocks(self):
+        """(block, upsample-before) pairs in forward order."""
+        extra_mid_up = self.num_upsampling_layers in ('more', 'most')
+        order = [(self.head_0, False), (self.G_middle_0, True),
+                 (self.G_middle_1, extra_mid_up), (self.up_0, True),
+                 (self.up_1, True), (self.up_2, True), (self.up_3, True)]
+        if self.num_upsampling_layers == 'most':
+            order.append((self.up_4, True))
+        return order
+
+    def forward(self, seg: torch.Tensor,
+                z: Optional[torch.Tensor] = None) -> torch.Tensor:
+        x = self.fc(F.interpolate(seg, size=(self.sh, self.sw)))
+        codes = self.global_encoder(seg) \
+            if self.global_encoder is not None else None
+        scale = len(codes) if codes is not None else 0
+        for block, upsample in self._blocks():
+            if upsample:
+                x = F.interpolate(x, scale_factor=2)
+            code = None
+            if codes is not None:
+                # One code per resolution: the scale index only moves on
+                # after an upsampling (official `current_scale`).
+                if upsample or scale == len(codes):
+                    scale -= 1
+                code = codes[scale]
+            x = block(x, seg, code)
+        return torch.tanh(self.conv_img(F.leaky_relu(x, 0.2)))
