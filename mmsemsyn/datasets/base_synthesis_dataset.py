@@ -38,6 +38,41 @@ class SynthesisDataset(BaseDataset):
                          data_prefix=data_prefix or dict(label_path=''),
                          **kwargs)
 
+    def full_init(self):
+        self._check_metainfo()
+        super().full_init()
+
+    def _check_metainfo(self):
+        """Catch class/palette/dontcare settings that cannot be right."""
+        name = type(self).__name__
+        classes = self.metainfo.get('classes') or ()
+        palette = self.metainfo.get('palette') or ()
+        dontcare = self.metainfo.get('dontcare_label')
+        if classes and palette and len(palette) != len(classes):
+            raise ValueError(
+                f'{name}: metainfo has {len(classes)} classes but '
+                f'{len(palette)} palette colours; give one RGB colour per '
+                'class (the index is the label id).')
+        if dontcare is not None and classes and 0 <= dontcare < len(classes):
+            raise ValueError(
+                f'{name}: dontcare_label={dontcare} is the id of class '
+                f'{classes[dontcare]!r}; the dontcare id must lie outside '
+                f'0..{len(classes) - 1} (e.g. 255), or set it to None.')
+
+    def _check_dir(self, folder: Optional[str], kind: str, required: bool
+                   ) -> Optional[str]:
+        """``folder`` if it exists; None (optional) or an error."""
+        if not folder or osp.isdir(folder):
+            return folder
+        if not required:
+            return None
+        raise FileNotFoundError(
+            f'{type(self).__name__}: the {kind} folder {folder!r} does not '
+            'exist. Set data_root/data_prefix in the dataset config (see the '
+            'data preparation section of the README)'
+            + ('; for label maps without photos (inference) set '
+               'require_img=False.' if kind == 'photo' else '.'))
+
     def _scan(self, folder: str, suffix: str) -> List[str]:
         if not osp.isdir(folder):
             raise FileNotFoundError(
@@ -65,8 +100,10 @@ class SynthesisDataset(BaseDataset):
 
     def load_data_list(self) -> List[dict]:
         label_dir = self.data_prefix['label_path']
-        img_dir = self.data_prefix.get('img_path')
-        inst_dir = self.data_prefix.get('inst_path')
+        img_dir = self._check_dir(self.data_prefix.get('img_path'), 'photo',
+                                  self.require_img)
+        inst_dir = self._check_dir(self.data_prefix.get('inst_path'),
+                                   'instance map', True)
         data_list = []
         for rel in self._scan(label_dir, self.label_suffix):
             info = dict(label_path=osp.join(label_dir, rel))
@@ -82,10 +119,18 @@ class SynthesisDataset(BaseDataset):
         if not data_list:
             raise FileNotFoundError(
                 f'{type(self).__name__}: no label maps ending in '
-                f'{self.label_suffix!r} under {label_dir!r}.')
+                f'{self.label_suffix!r} under {label_dir!r}. Point '
+                'data_root/data_prefix at the label folder or fix '
+                'label_suffix.')
         return data_list
 
     def parse_data_info(self, raw_data_info: dict) -> dict:
+        """Per-sample fields shared by the whole dataset (the palette, for
+        ``LoadLabelMap(color_palette=True)``). Added when a sample is
+        fetched, so the serialized list does not repeat them."""
         info = dict(raw_data_info)
         info['palette'] = self.metainfo.get('palette')
         return info
+
+    def get_data_info(self, idx: int) -> dict:
+        return self.parse_data_info(super().get_data_info(idx))

@@ -48,6 +48,34 @@ def map_colors_to_ids(color_label: np.ndarray, palette: Sequence[Sequence[int]],
     return nearest[inverse.reshape(-1)].reshape(color_label.shape[:2])
 
 
+def _ids_from_3channel_label(label: np.ndarray, path: str,
+                             region=None) -> np.ndarray:
+    """Ids of a label map that OpenCV decoded to colours.
+
+    Indexed ('P' mode) PNGs (CMP Facades, GTA5, Pascal-style) store the id
+    as the palette index, which OpenCV replaces by the palette colour, so
+    they are re-read with PIL. Grey maps saved as RGB hold the id in every
+    channel (up to JPEG noise, hence the tolerance). Any other colour map
+    needs ``color_palette``.
+    """
+    from PIL import Image
+    with Image.open(path) as pil:
+        if pil.mode == 'P':
+            ids = np.asarray(pil)
+            if region is not None:
+                x0, y0, x1, y1 = region
+                ids = ids[y0:y1, x0:x1]
+            return ids
+    label = label[..., :3].astype(np.int32)
+    spread = label.max(-1) - label.min(-1)
+    if int(spread.max()) <= 32:
+        return label[..., 0]
+    raise ValueError(
+        f'Label map {path!r} is a colour image, not an id map. Decode it '
+        'with LoadLabelMap(color_palette=True) and the dataset palette, or '
+        'convert it to single-channel ids.')
+
+
 @TRANSFORMS.register_module()
 class LoadSynImage(BaseTransform):
     """Load a photo as uint8 RGB (H, W, 3) into ``results[key]``.
@@ -94,13 +122,15 @@ class LoadLabelMap(BaseTransform):
             cross-view semantic panels), the RGB palette whose index is the
             id; the dataset metainfo palette is used when True.
         reduce_zero_label: ADE20K style: 0 (other) → 255, k → k - 1.
+            None (default): follow the sample's ``reduce_zero_label`` key,
+            which datasets with that convention (ADE20K) set, else False.
         label_map: explicit ``{old_id: new_id}`` remapping (applied last);
             ids not listed are kept.
     """
 
     def __init__(self,
                  color_palette=None,
-                 reduce_zero_label: bool = False,
+                 reduce_zero_label: Optional[bool] = None,
                  label_map: Optional[Dict[int, int]] = None,
                  max_color_distance: Optional[float] = None):
         self.color_palette = color_palette
@@ -118,20 +148,28 @@ class LoadLabelMap(BaseTransform):
                 img = img[y0:y1, x0:x1]
             palette = self.color_palette
             if palette is True:
-                palette = results['palette']
+                palette = results.get('palette')
+                if palette is None or len(palette) == 0:
+                    raise ValueError(
+                        f'LoadLabelMap(color_palette=True) decodes colour '
+                        f'labels with the dataset palette, but the sample '
+                        f'{path!r} carries none: set metainfo palette in '
+                        'the dataset config or pass the palette itself.')
             label = map_colors_to_ids(
                 cv2.cvtColor(img, cv2.COLOR_BGR2RGB), palette, path,
                 self.max_color_distance)
         else:
             label = read_image_file(path, cv2.IMREAD_UNCHANGED)
-            if label.ndim == 3:
-                # Palette/RGB-stored id maps hold the id in every channel.
-                label = label[..., 0]
             if region is not None:
                 x0, y0, x1, y1 = region
                 label = label[y0:y1, x0:x1]
+            if label.ndim == 3:
+                label = _ids_from_3channel_label(label, path, region)
         label = label.astype(np.int64)
-        if self.reduce_zero_label:
+        reduce_zero_label = self.reduce_zero_label
+        if reduce_zero_label is None:
+            reduce_zero_label = bool(results.get('reduce_zero_label', False))
+        if reduce_zero_label:
             zero = label == 0
             label = label - 1
             label[zero] = 255

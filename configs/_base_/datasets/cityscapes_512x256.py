@@ -1,0 +1,41 @@
+# Cityscapes as SPADE / LGGAN / Lab2Pix-V2 read it: labelIds (label_nc 35, no
+# dontcare) + 16-bit instance maps (edge channel) + leftImg8bit photos, all
+# resized to a fixed 512x256 (SPADE preprocess_mode "fixed", load_size 512,
+# aspect 2; labels nearest, photos bicubic) and flipped for training.
+# data_root holds either the official tree (gtFine/, leftImg8bit/) or
+# pix2pixHD's flat folders ({split}_label/_inst/_img); see
+# tools/dataset_converters/cityscapes.py. Method configs set batch_size.
+dataset_type = 'CityscapesDataset'
+data_root = 'data/cityscapes'
+
+train_pipeline = [
+    dict(type='LoadLabelMap'),
+    dict(type='LoadInstanceMap'),
+    dict(type='LoadSynImage'),
+    dict(type='PairedResize', scale=(512, 256)),
+    dict(type='PairedFlip', prob=0.5),
+    dict(type='PackSynInputs'),
+]
+test_pipeline = [
+    dict(type='LoadLabelMap'),
+    dict(type='LoadInstanceMap'),
+    dict(type='LoadSynImage'),
+    dict(type='PairedResize', scale=(512, 256)),
+    dict(type='PackSynInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(type=dataset_type, data_root=data_root, split='train',
+                 pipeline=train_pipeline))
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, data_root=data_root, split='val',
+                 pipeline=test_pipeline))
+test_evaluator = [dict(type='PixelMetrics')]

@@ -1,0 +1,40 @@
+# COCO-Stuff in SPADE's layout ({split}_img/_label/_inst): 182 classes, 255
+# unlabeled -> dontcare (model: num_classes=182, dontcare_label=255), instance
+# maps for the edge channel (184 channels in all). Training: resize to
+# 286x286 (aspect not kept, as SPADE's resize_and_crop), random 256x256
+# crop, flip. Test: resize to 256x256.
+dataset_type = 'COCOStuffDataset'
+data_root = 'data/coco_stuff'
+
+train_pipeline = [
+    dict(type='LoadLabelMap'),
+    dict(type='LoadInstanceMap'),
+    dict(type='LoadSynImage'),
+    dict(type='PairedResize', scale=(286, 286)),
+    dict(type='PairedRandomCrop', crop_size=(256, 256)),
+    dict(type='PairedFlip', prob=0.5),
+    dict(type='PackSynInputs'),
+]
+test_pipeline = [
+    dict(type='LoadLabelMap'),
+    dict(type='LoadInstanceMap'),
+    dict(type='LoadSynImage'),
+    dict(type='PairedResize', scale=(256, 256)),
+    dict(type='PackSynInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(type=dataset_type, data_root=data_root, split='train',
+                 pipeline=train_pipeline))
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, data_root=data_root, split='val',
+                 pipeline=test_pipeline))
+test_evaluator = [dict(type='PixelMetrics')]
