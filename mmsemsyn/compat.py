@@ -7,9 +7,12 @@
 2. torch >= 2.6 loads checkpoints with ``weights_only=True``; mmengine 0.10.x
    writes its ``HistoryBuffer`` and numpy scalars into every checkpoint, so
    ``Runner(resume=True)`` fails to unpickle. :func:`allow_mmengine_checkpoints`
-   allow-lists exactly those types instead of switching the safe loader off.
+   allow-lists exactly those types instead of switching the safe loader off
+   (plus a ``getattr`` stand-in limited to HistoryBuffer's statistics
+   functions, which the message hub's buffers pickle by reference).
 """
 import importlib.util
+import pickle
 import sys
 import types
 
@@ -105,7 +108,32 @@ def allow_mmengine_checkpoints() -> None:
     if dtypes is not None:
         safe += [getattr(dtypes, n) for n in dir(dtypes)
                  if n.endswith('DType') and isinstance(getattr(dtypes, n), type)]
+    # Protocol-2 pickles (torch.save's default) store HistoryBuffer's
+    # statistics functions (``HistoryBuffer.min`` ...) as
+    # ``getattr(HistoryBuffer, 'min')``. Allow-listing the real ``getattr``
+    # would let a checkpoint fetch any attribute of any allowed class, so a
+    # stand-in that resolves only those statistics functions is registered
+    # under its name.
+    safe.append((_history_buffer_getattr, 'builtins.getattr'))
     add_safe_globals(safe)
+
+
+_HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
+
+
+def _history_buffer_getattr(obj, name):
+    """``getattr`` for the weights-only unpickler, limited to the statistics
+    functions of mmengine's ``HistoryBuffer``."""
+    from mmengine.logging import HistoryBuffer
+    allowed = set(_HISTORY_BUFFER_STATISTICS) | set(
+        HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and name in allowed:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'Refusing getattr({obj!r}, {name!r}) while loading a checkpoint with '
+        'weights_only=True: only HistoryBuffer statistics functions are '
+        'allowed (see mmsemsyn/compat.py). Load the file with '
+        'weights_only=False only if you trust its source.')
 
 
 def apply() -> None:

@@ -21,6 +21,10 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=5000, by_epoch=False,
                     max_keep_ckpts=5, save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # Average BN running stats over ranks (DDP keeps only parameters equal).
+    sync_buffers=dict(type='BufferSyncHook'),
+    # Checkpoints carry the torch RNG state, so a resume is exact.
+    rng_state=dict(type='RNGStateHook'),
 )
 custom_hooks = [dict(type='SynthesisVisualizationHook', interval=1000)]
 

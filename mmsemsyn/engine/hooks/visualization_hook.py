@@ -1,15 +1,31 @@
 """Writes sample grids (label | generated | real) during training."""
+import contextlib
 import os.path as osp
+import random
 from typing import Optional
 
 import cv2
 import mmengine
+import numpy as np
 import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from mmsemsyn.registry import HOOKS
+
+
+@contextlib.contextmanager
+def preserve_rng_state():
+    """Run a block without advancing Python/NumPy/torch(CPU) random state."""
+    py_state, np_state = random.getstate(), np.random.get_state()
+    torch_state = torch.get_rng_state()
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+        torch.set_rng_state(torch_state)
 
 
 @HOOKS.register_module()
@@ -35,7 +51,10 @@ class SynthesisVisualizationHook(Hook):
         if self._batch is None:
             dataset = runner.train_dataloader.dataset
             n = min(self.num_samples, len(dataset))
-            self._batch = pseudo_collate([dataset[i] for i in range(n)])
+            # Random transforms (flips) of these samples must not consume
+            # the training stream, or a resumed run would diverge.
+            with preserve_rng_state():
+                self._batch = pseudo_collate([dataset[i] for i in range(n)])
         return self._batch
 
     def _write(self, runner, step: int):
