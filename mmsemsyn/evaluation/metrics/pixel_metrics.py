@@ -6,6 +6,8 @@ from mmengine.evaluator import BaseMetric
 
 from mmsemsyn.registry import METRICS
 
+from .utils import get_field, sample_index, unique_by_index
+
 
 @METRICS.register_module()
 class PixelMetrics(BaseMetric):
@@ -13,7 +15,9 @@ class PixelMetrics(BaseMetric):
 
     Images are uint8 RGB, compared at data range 255 with scikit-image's
     definitions (SSIM: 7x7 uniform window, channel_axis=-1), the protocol of
-    the denoising-GAN and Lab2Pix tables.
+    the denoising-GAN and Lab2Pix tables. MSE/RMSE are in [0, 255] units;
+    PSNR of two identical images is ``inf`` (as in scikit-image). Samples
+    repeated by the distributed sampler are counted once.
     """
 
     default_prefix = 'pixel'
@@ -36,8 +40,15 @@ class PixelMetrics(BaseMetric):
                                      peak_signal_noise_ratio,
                                      structural_similarity)
         for sample in data_samples:
-            fake = np.asarray(sample[self.fake_key]).transpose(1, 2, 0)
-            real = np.asarray(sample[self.real_key]).transpose(1, 2, 0)
+            fake = np.asarray(get_field(sample, self.fake_key)).transpose(
+                1, 2, 0)
+            real = np.asarray(get_field(sample, self.real_key)).transpose(
+                1, 2, 0)
+            if fake.dtype != np.uint8 or real.dtype != np.uint8:
+                raise TypeError(
+                    f'PixelMetrics compares uint8 RGB images (data range '
+                    f'255); got {fake.dtype} {self.fake_key!r} and '
+                    f'{real.dtype} {self.real_key!r}.')
             mse = mean_squared_error(real.astype(np.float64),
                                      fake.astype(np.float64))
             result = dict(MSE=mse, RMSE=np.sqrt(mse))
@@ -47,8 +58,11 @@ class PixelMetrics(BaseMetric):
             if 'SSIM' in self.metrics:
                 result['SSIM'] = structural_similarity(
                     real, fake, data_range=255, channel_axis=-1)
-            self.results.append({k: float(result[k]) for k in self.metrics})
+            result = {k: float(result[k]) for k in self.metrics}
+            result['sample_idx'] = sample_index(sample)
+            self.results.append(result)
 
     def compute_metrics(self, results: List[dict]) -> dict:
+        results = unique_by_index(results)
         return {k: float(np.mean([r[k] for r in results]))
                 for k in self.metrics}
