@@ -1,0 +1,46 @@
+# Dayton (256x256 panels), aerial -> ground, as LGGAN/SelectionGAN ship it:
+# <data_root>/{train,test}/*.png, each file six panels [Ia|Ig|Sa|Sg|La|Lg].
+# Download: LGGAN cross_view_translation/datasets/download_lggan_dataset.sh
+# dayton_lggan. Train: load 286 (photos bicubic, labels nearest), random
+# crop 256, no flip (--no_flip), batch 4.
+dataset_type = 'DaytonDataset'
+data_root = 'data/dayton_lggan'
+# Extra images every transform moves with the target photo: the aerial
+# photo (G and D_i condition) and the ground colour semantic map (G and D_s
+# condition).
+cross_view_keys = ['source_img', 'target_semantic']
+
+train_pipeline = [
+    dict(type='LoadCrossViewPanels', direction='a2g', label_match='exact'),
+    dict(type='PairedResize', scale=(286, 286),
+         extra_image_keys=cross_view_keys),
+    dict(type='PairedRandomCrop', crop_size=(256, 256),
+         extra_image_keys=cross_view_keys),
+    dict(type='PackSynInputs', extra_image_keys=cross_view_keys),
+]
+# Deterministic evaluation at the native 256x256. (The official test script
+# also loads 286 and takes a *random* 256 crop.)
+test_pipeline = [
+    dict(type='LoadCrossViewPanels', direction='a2g', label_match='exact'),
+    dict(type='PairedResize', scale=(256, 256),
+         extra_image_keys=cross_view_keys),
+    dict(type='PackSynInputs', extra_image_keys=cross_view_keys),
+]
+
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(type=dataset_type, data_root=data_root,
+                 data_prefix=dict(img_path='train'),
+                 pipeline=train_pipeline))
+test_dataloader = dict(
+    batch_size=4,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, data_root=data_root,
+                 data_prefix=dict(img_path='test'),
+                 pipeline=test_pipeline, test_mode=True))
+test_evaluator = [dict(type='PixelMetrics')]
