@@ -1,0 +1,192 @@
+"""SPADE / GauGAN generator (Park et al., CVPR 2019; NVlabs/SPADE
+``SPADEGenerator``).
+
+A stack of SPADE residual blocks (:mod:`mmsemsyn.models.layers.spade`) that
+starts from a tiny latent map and doubles its size ``2**n`` times
+(``num_upsampling_layers``: normal 5, more 6, most 7), re-injecting the
+semantic map in every normalisation (SPADE paper, Sec. 3, Fig. 4).
+
+Attribute names and registration order follow the official class, so a
+state dict lines up key for key: ``fc``, ``head_0``, ``G_middle_0``,
+``G_middle_1``, ``up_0`` .. ``up_3`` (``up_4`` for 'most'), ``conv_img``.
+"""
+from typing import Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from mmsemsyn.registry import MODELS
+from mmsemsyn.models.layers.spade import SPADEResBlock
+
+NUM_UP_LAYERS = {'normal': 5, 'more': 6, 'most': 7}
+
+
+def xavier_init_weights(module: nn.Module, gain: float = 0.02) -> None:
+    """The SPADE code base's ``init_weights('xavier', 0.02)``: xavier-normal
+    conv/linear weights, zero biases, N(1, gain) for affine BatchNorm.
+
+    For spectral-normed convs the official init writes through ``weight.data``,
+    which shares storage with ``weight_orig``; we initialise ``weight_orig``
+    directly, which is the same thing.
+    """
+    for m in module.modules():
+        name = type(m).__name__
+        if 'BatchNorm2d' in name:
+            if getattr(m, 'weight', None) is not None:
+                nn.init.normal_(m.weight, 1.0, gain)
+            if getattr(m, 'bias', None) is not None:
+                nn.init.zeros_(m.bias)
+        elif 'Conv' in name or 'Linear' in name:
+            weight = getattr(m, 'weight_orig', None)
+            if weight is None:
+                weight = getattr(m, 'weight', None)
+            if isinstance(weight, nn.Parameter):
+                nn.init.xavier_normal_(weight, gain=gain)
+            if getattr(m, 'bias', None) is not None:
+                nn.init.zeros_(m.bias)
+
+
+@MODELS.register_module()
+class SPADEGenerator(nn.Module):
+    """SPADE generator.
+
+    ``head`` selects what feeds the first block:
+
+    - ``'seg'``: the semantic map nearest-resized to the latent size, then
+      ``fc`` = conv3 (semantic_nc -> 16ngf) -- the default GauGAN;
+    - ``'vae'``: ``fc`` = Linear(z_dim -> 16ngf * sh * sw) on a style code
+      ``z`` (from :class:`SPADEVAEEncoder`, or N(0, I) when not given);
+    - ``'none'``: no ``fc``; the caller passes the latent feature map
+      (LGGAN's conv encoder output) to :meth:`decode`.
+
+    Latent size: with ``crop_size`` set, ``sw = crop_size // 2**n`` and
+    ``sh = round(sw / aspect_ratio)`` as the official code (required for
+    the VAE, whose Linear fixes it); with ``crop_size=None`` it follows
+    the input, ``(H // 2**n, W // 2**n)``, which equals the official value
+    for the official sizes and also lets the model run on other sizes.
+
+    Args:
+        semantic_nc: channels of the label input (one-hot + dontcare + edge).
+        ngf: base width (64).
+        num_upsampling_layers: 'normal' | 'more' | 'most'.
+        norm: SPADE param-free norm ('BN' -> SyncBN under DDP with
+            ``sync_bn='torch'``; the official ``spectralspadesyncbatch3x3``).
+        spectral_norm: spectral norm in the residual blocks.
+        spade_hidden: SPADE's shared-MLP width (128 officially).
+        z_dim: style-code size for the VAE head.
+    """
+
+    def __init__(self,
+                 semantic_nc: int,
+                 ngf: int = 64,
+                 num_upsampling_layers: str = 'normal',
+                 head: str = 'seg',
+                 crop_size: Optional[int] = None,
+                 aspect_ratio: float = 1.0,
+                 z_dim: int = 256,
+                 norm: str = 'BN',
+                 spectral_norm: bool = True,
+                 spade_hidden: int = 128,
+                 init_gain: Optional[float] = 0.02):
+        super().__init__()
+        if num_upsampling_layers not in NUM_UP_LAYERS:
+            raise ValueError(
+                f'num_upsampling_layers must be one of {list(NUM_UP_LAYERS)},'
+                f' got {num_upsampling_layers!r}')
+        if head not in ('seg', 'vae', 'none'):
+            raise ValueError(f"head must be 'seg', 'vae' or 'none', got "
+                             f'{head!r}')
+        if head == 'vae' and crop_size is None:
+            raise ValueError('The VAE head (use_vae) needs crop_size (and '
+                             'aspect_ratio): its Linear layer fixes the '
+                             'latent size.')
+        self.semantic_nc = semantic_nc
+        self.ngf = ngf
+        self.num_upsampling_layers = num_upsampling_layers
+        self.num_up = NUM_UP_LAYERS[num_upsampling_layers]
+        self.head = head
+        self.z_dim = z_dim
+        self.latent_size = None
+        if crop_size is not None:
+            sw = crop_size // 2**self.num_up
+            self.latent_size = (round(sw / aspect_ratio), sw)  # (sh, sw)
+
+        nf = ngf
+        if head == 'vae':
+            sh, sw = self.latent_size
+            self.fc = nn.Linear(z_dim, 16 * nf * sh * sw)
+        elif head == 'seg':
+            self.fc = nn.Conv2d(semantic_nc, 16 * nf, 3, padding=1)
+
+        def block(fin, fout):
+            return SPADEResBlock(fin, fout, semantic_nc, norm=norm,
+                                 spectral_norm=spectral_norm,
+                                 spade_cfg=dict(hidden_channels=spade_hidden))
+
+        self.head_0 = block(16 * nf, 16 * nf)
+        self.G_middle_0 = block(16 * nf, 16 * nf)
+        self.G_middle_1 = block(16 * nf, 16 * nf)
+        self.up_0 = block(16 * nf, 8 * nf)
+        self.up_1 = block(8 * nf, 4 * nf)
+        self.up_2 = block(4 * nf, 2 * nf)
+        self.up_3 = block(2 * nf, 1 * nf)
+        final_nc = nf
+        if num_upsampling_layers == 'most':
+            self.up_4 = block(nf, nf // 2)
+            final_nc = nf // 2
+        self.conv_img = nn.Conv2d(final_nc, 3, 3, padding=1)
+        if init_gain is not None:
+            xavier_init_weights(self, init_gain)
+
+    def compute_latent_size(self, seg: torch.Tensor) -> Tuple[int, int]:
+        if self.latent_size is not None:
+            return self.latent_size
+        h, w = seg.shape[-2:]
+        factor = 2**self.num_up
+        if h % factor or w % factor:
+            raise ValueError(
+                f'SPADEGenerator ({self.num_upsampling_layers!r}, '
+                f'{self.num_up} upsamplings) needs H and W divisible by '
+                f'{factor}, got {h}x{w}: resize/crop the data to a multiple '
+                f'of {factor} or set crop_size/aspect_ratio.')
+        return h // factor, w // factor
+
+    @staticmethod
+    def up(x: torch.Tensor) -> torch.Tensor:
+        # nn.Upsample(scale_factor=2) default: nearest
+        return F.interpolate(x, scale_factor=2, mode='nearest')
+
+    def forward(self, seg: torch.Tensor,
+                z: Optional[torch.Tensor] = None) -> torch.Tensor:
+        if self.head == 'none':
+            raise RuntimeError("SPADEGenerator(head='none') is a decoder: "
+                               'call decode(latent, seg).')
+        sh, sw = self.compute_latent_size(seg)
+        if self.head == 'vae':
+            if z is None:
+                z = torch.randn(seg.shape[0], self.z_dim, device=seg.device,
+                                dtype=seg.dtype)
+            x = self.fc(z).view(-1, 16 * self.ngf, sh, sw)
+        else:
+            x = self.fc(F.interpolate(seg, size=(sh, sw), mode='nearest'))
+        return self.decode(x, seg)
+
+    def decode(self, x: torch.Tensor, seg: torch.Tensor) -> torch.Tensor:
+        """Latent map (B, 16ngf, sh, sw) -> image in [-1, 1]."""
+        x = self.head_0(x, seg)
+        x = self.up(x)
+        x = self.G_middle_0(x, seg)
+        if self.num_upsampling_layers in ('more', 'most'):
+            x = self.up(x)
+        x = self.G_middle_1(x, seg)
+        for name in ('up_0', 'up_1', 'up_2', 'up_3'):
+            x = getattr(self, name)(self.up(x), seg)
+        if self.num_upsampling_layers == 'most':
+            x = self.up_4(self.up(x), seg)
+        x = self.conv_img(F.leaky_relu(x, 0.2))
+        return torch.tanh(x)
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
