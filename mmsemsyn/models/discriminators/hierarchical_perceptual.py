@@ -168,14 +168,20 @@ class HierarchicalPerceptualDiscriminators(nn.Module):
     tensor that is average-pooled (3, stride 2, pad 1, count_include_pad
     False, as the SPADE multi-scale D that V2 inherits) for each coarser
     scale. Returns the list of each scale's feature list.
+
+    ``pass_levels=False`` builds ``len(num_levels)`` copies of any other
+    discriminator unchanged (e.g. PatchGAN for the ablation rows without
+    HPD; give it ``return_features=True``).
     """
 
     def __init__(self, discriminator: dict,
-                 num_levels: Sequence[int] = (3, 2)):
+                 num_levels: Sequence[int] = (3, 2),
+                 pass_levels: bool = True):
         super().__init__()
         self.num_levels = tuple(num_levels)
         self.discriminators = nn.ModuleList(
-            MODELS.build(dict(discriminator, num_levels=n))
+            MODELS.build(dict(discriminator, num_levels=n)
+                         if pass_levels else dict(discriminator))
             for n in self.num_levels)
 
     def __len__(self) -> int:

@@ -1,0 +1,145 @@
+"""Lab2Pix-V1 (unpaired; Lab2Pix Sec. 4.1, Eq. 8-20)."""
+from typing import List, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from mmsemsyn.registry import MODELS
+from .base_synthesis_gan import BaseSynthesisGAN
+from .lab2pix_v2 import FrozenSubmodulesMixin
+
+
+@MODELS.register_module()
+class Lab2PixV1(FrozenSubmodulesMixin, BaseSynthesisGAN):
+    """Lab2Pix-V1: a label-adaptive generator emits three scales from noise
+    and the label; one hierarchical perceptual discriminator per scale
+    judges them against an *unrelated* real image (unpaired data); one
+    segmentation network per scale maps each output back to the label.
+
+    Generator loss (official ``train.py``): sum over scales of the
+    foreground-masked GAN term, ``cycle_seg`` (lambda_4 = 10), ``vgg``
+    (VGG19 MSE against the unpaired real, weight 1) and ``consistency``
+    (lambda_3 = 5e-6). Discriminator loss x 0.5 (``gan_disc.loss_weight``):
+    masked fake term, ``sharp`` (blurred reals as fakes, lambda_2 ramped
+    0 -> 1) and the real term x (1 + lambda_2).
+
+    Args:
+        segmenter: an mmseg segmenter config (built trainable, once per
+            output scale; see ``build_mmseg_segmenter``) or None (no cycle
+            segmentation). Put ``'segmenters'`` in the generator's optimizer
+            (``modules=['generator', 'segmenters']``), as the official code.
+        foreground_mask: :class:`ForegroundEnhancementMask` config or None.
+        label_input: 'ids' (semantic labels: the generator one-hot encodes
+            pooled ids, official), 'semantics' (the one-hot map) or 'sketch'
+            (a 2-class sketch label, stroke = 1, fed as one channel in
+            [-1, 1]: blank 1, stroke -1, as the official R channel).
+        num_inference_noise: inference averages this many z samples (10).
+    """
+
+    def __init__(self, *args, segmenter: Optional[dict] = None,
+                 num_segmenters: Optional[int] = None,
+                 foreground_mask: Optional[dict] = None,
+                 label_input: str = 'ids',
+                 num_inference_noise: int = 10, **kwargs):
+        super().__init__(*args, **kwargs)
+        if label_input not in ('ids', 'semantics', 'sketch'):
+            raise ValueError("label_input must be 'ids', 'semantics' or "
+                             f"'sketch', got {label_input!r}")
+        self.label_input = label_input
+        self.num_inference_noise = num_inference_noise
+        self.foreground_mask = MODELS.build(foreground_mask) \
+            if foreground_mask is not None else None
+        num_outputs = num_segmenters or getattr(self.generator,
+                                                'num_outputs', 1)
+        self.segmenters = None
+        if segmenter is not None:
+            from mmsemsyn.models.pretrained.segmenter import \
+                build_mmseg_segmenter
+            self.segmenters = nn.ModuleList(
+                build_mmseg_segmenter(segmenter, frozen=False)
+                for _ in range(num_outputs))
+        self._frozen = self._frozen_names()
+
+    # ---- inputs ---------------------------------------------------------
+    def generator_label(self, inputs: dict) -> torch.Tensor:
+        if self.label_input == 'ids':
+            return inputs['label']
+        if self.label_input == 'semantics':
+            return inputs['semantics']
+        return self.sketch_map(inputs)
+
+    @staticmethod
+    def sketch_map(inputs: dict) -> torch.Tensor:
+        return 1.0 - 2.0 * (inputs['label'] > 0).float().unsqueeze(1)
+
+    def sample_noise(self, batch: int, device) -> Optional[torch.Tensor]:
+        dim = getattr(self.generator, 'noise_dim', None)
+        if dim is None:
+            return None
+        if self.training:
+            return torch.randn(batch, dim, device=device)
+        # Official inference: the mean of 10 draws.
+        return torch.randn(self.num_inference_noise, batch, dim,
+                           device=device).mean(0)
+
+    def forward_generator(self, inputs: dict) -> dict:
+        label = self.generator_label(inputs)
+        fakes = self.generator(label, self.sample_noise(label.shape[0],
+                                                        label.device))
+        if isinstance(fakes, torch.Tensor):
+            fakes = [fakes]
+        return dict(fake_img=fakes[0], fake_imgs=list(fakes))
+
+    def detach_outputs(self, outputs: dict) -> dict:
+        out = super().detach_outputs(outputs)
+        out['fake_imgs'] = [f.detach() for f in outputs['fake_imgs']]
+        return out
+
+    def real_pyramid(self, inputs: dict, n: int) -> List[torch.Tensor]:
+        real = inputs['img']
+        return [real if i == 0 else F.avg_pool2d(real, 2**i)
+                for i in range(n)]
+
+    def enhance_mask(self, inputs: dict) -> Optional[torch.Tensor]:
+        if self.foreground_mask is None or self.label_input == 'sketch':
+            return None  # official: sketches get no mask
+        return self.foreground_mask(inputs['label'])
+
+    # ---- losses ---------------------------------------------------------
+    def discriminator_losses(self, inputs, outputs):
+        gan = self.losses['gan_disc']
+        fakes = outputs['fake_imgs']
+        reals = self.real_pyramid(inputs, len(fakes))
+        losses = dict(loss_d_fake=gan(self.discriminator(fakes), False,
+                                      True, self.enhance_mask(inputs)))
+        lam = 0.0
+        if self.has_loss('sharp'):
+            sharp = self.losses['sharp']
+            lam = sharp.current_weight()
+            blurred = [sharp.blur(r) for r in reals]
+            losses[sharp.loss_name] = sharp(self.discriminator(blurred), gan,
+                                            None, lam)
+        losses['loss_d_real'] = (1 + lam) * gan(self.discriminator(reals),
+                                                True, True)
+        return losses
+
+    def generator_losses(self, inputs, outputs):
+        fakes = outputs['fake_imgs']
+        reals = self.real_pyramid(inputs, len(fakes))
+        losses = self.loss('gan', self.discriminator(fakes), True,
+                           weight=self.enhance_mask(inputs))
+        if self.has_loss('cycle_seg') and self.segmenters is not None:
+            target = self.sketch_map(inputs) \
+                if self.label_input == 'sketch' else inputs['label']
+            seg = self.losses['cycle_seg']
+            losses[seg.loss_name] = sum(
+                seg(net._forward(fake), target)
+                for net, fake in zip(self.segmenters, fakes))
+        if self.has_loss('vgg'):
+            vgg = self.losses['vgg']
+            losses[vgg.loss_name] = sum(
+                vgg(f, r) for f, r in zip(fakes, reals))
+        if self.has_loss('consistency') and len(fakes) > 1:
+            losses.update(self.loss('consistency', fakes))
+        return losses

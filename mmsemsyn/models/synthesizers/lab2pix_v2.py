@@ -1,0 +1,109 @@
+"""Lab2Pix-V2 (paired; Lab2Pix Sec. 4.2, Eq. 21-32)."""
+from typing import Optional
+
+import torch
+
+from mmsemsyn.registry import MODELS
+from .base_synthesis_gan import BaseSynthesisGAN
+
+
+def split_batch(pred, n: int):
+    """Split every tensor of a (nested) D output into its first ``n``
+    samples and the rest (fake and real went through D as one batch)."""
+    if isinstance(pred, torch.Tensor):
+        return pred[:n], pred[n:]
+    pairs = [split_batch(p, n) for p in pred]
+    return [a for a, _ in pairs], [b for _, b in pairs]
+
+
+class FrozenSubmodulesMixin:
+    """Keeps a discriminator's frozen parts (the VGG16 perceptual branch)
+    frozen: the shared GAN step unfreezes *every* D parameter after the
+    generator update, which would let the D optimizer train them."""
+
+    def _frozen_names(self):
+        return [name for name, p in self.discriminator.named_parameters()
+                if not p.requires_grad]
+
+    def _refreeze(self) -> None:
+        params = dict(self.discriminator.named_parameters())
+        for name in self._frozen:
+            params[name].requires_grad_(False)
+
+    def train_step(self, data, optim_wrapper):
+        try:
+            return super().train_step(data, optim_wrapper)
+        finally:
+            self._refreeze()
+
+
+@MODELS.register_module()
+class Lab2PixV2(FrozenSubmodulesMixin, BaseSynthesisGAN):
+    """Lab2Pix-V2: DG-Norm generator, label-conditioned hierarchical
+    perceptual discriminators on an image pyramid, hinge loss weighted by
+    the foreground enhancement mask, sharpness enhancement, VGG19
+    perceptual and feature-matching losses.
+
+    Loss roles: ``gan`` (G, hinge), ``gan_disc`` (D), ``feat`` (lambda 10),
+    ``vgg`` (lambda 10), ``sharp`` (:class:`SharpnessEnhancementLoss`,
+    lambda_2 = 1). Any role left out switches that term off (ablations).
+
+    Args:
+        foreground_mask: :class:`ForegroundEnhancementMask` config (T = 5,
+            per-dataset background ids) or None (no mask, rows A/B_s).
+    """
+
+    def __init__(self, *args, foreground_mask: Optional[dict] = None,
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        self.foreground_mask = MODELS.build(foreground_mask) \
+            if foreground_mask is not None else None
+        self._frozen = self._frozen_names()
+
+    def forward_generator(self, inputs: dict) -> dict:
+        return dict(fake_img=self.generator(inputs['semantics']))
+
+    def enhance_mask(self, inputs: dict) -> Optional[torch.Tensor]:
+        if self.foreground_mask is None:
+            return None
+        return self.foreground_mask(inputs['label'])
+
+    def discriminate(self, semantics, fake, real):
+        """Fake and real through D in one batch (SPADE); returns both."""
+        batch = torch.cat([torch.cat([semantics, fake], 1),
+                           torch.cat([semantics, real], 1)], 0)
+        return split_batch(self.discriminator(batch), fake.shape[0])
+
+    def discriminator_losses(self, inputs, outputs):
+        gan = self.losses['gan_disc']
+        sem, real = inputs['semantics'], inputs['img']
+        mask = self.enhance_mask(inputs)
+        pred_fake, pred_real = self.discriminate(sem, outputs['fake_img'],
+                                                 real)
+        losses = dict(loss_d_fake=gan(pred_fake, False, True, mask),
+                      loss_d_real=gan(pred_real, True, True, mask))
+        if self.has_loss('sharp'):
+            # Eq. 30: blurred reals count as fakes. The official code
+            # averages (fake + lambda * blurred) / (1 + lambda) and likewise
+            # (real + lambda * real') for a second, identical real pass,
+            # which equals the real term: it is not run again here.
+            sharp = self.losses['sharp']
+            lam = sharp.current_weight()
+            blurred = sharp.blur(real)
+            pred_blur = self.discriminator(torch.cat([sem, blurred], 1))
+            losses['loss_d_fake'] = losses['loss_d_fake'] / (1 + lam)
+            losses[sharp.loss_name] = sharp(pred_blur, gan, mask,
+                                            lam) / (1 + lam)
+        return losses
+
+    def generator_losses(self, inputs, outputs):
+        fake, real = outputs['fake_img'], inputs['img']
+        pred_fake, pred_real = self.discriminate(inputs['semantics'], fake,
+                                                 real)
+        losses = self.loss('gan', pred_fake, True,
+                           weight=self.enhance_mask(inputs))
+        if self.has_loss('feat'):
+            losses.update(self.loss('feat', pred_fake, pred_real))
+        if self.has_loss('vgg'):
+            losses.update(self.loss('vgg', fake, real))
+        return losses
