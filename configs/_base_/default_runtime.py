@@ -25,6 +25,8 @@ default_hooks = dict(
     sync_buffers=dict(type='BufferSyncHook'),
     # Checkpoints carry the torch RNG state, so a resume is exact.
     rng_state=dict(type='RNGStateHook'),
+    # Same checkpoint keys from single-process and distributed runs.
+    checkpoint_keys=dict(type='PlainCheckpointKeysHook'),
 )
 custom_hooks = [dict(type='SynthesisVisualizationHook', interval=1000)]
 

@@ -1,0 +1,276 @@
+"""Label map file(s) → generated photos, with a trained checkpoint."""
+import copy
+import os
+import os.path as osp
+from typing import Callable, Dict, List, Optional, Sequence, Union
+
+import cv2
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.dataset import Compose, pseudo_collate
+from mmengine.registry import DefaultScope
+
+from mmsemsyn.registry import DATASETS, INFERENCERS, MODELS
+
+# Sub-models a generator does not need at inference. Dropping them avoids
+# building (and downloading weights for) VGG/Inception losses and the
+# discriminator; their checkpoint entries are ignored.
+TRAINING_ONLY = ('discriminator', 'losses')
+
+ExtraInputs = Union[Dict[str, object], Callable[[dict, List[int]], dict]]
+
+
+def _find(pipeline: Sequence[dict], name: str) -> Optional[dict]:
+    for t in pipeline or ():
+        if isinstance(t, dict) and t.get('type') == name:
+            return copy.deepcopy(t)
+    return None
+
+
+def _dataset_cfg(cfg: Config) -> dict:
+    for key in ('test_dataloader', 'val_dataloader', 'train_dataloader'):
+        loader = cfg.get(key)
+        if loader and loader.get('dataset'):
+            dataset = loader['dataset']
+            # Wrappers (ConcatDataset, RepeatDataset) hold the real one.
+            while 'dataset' in dataset and 'pipeline' not in dataset:
+                dataset = dataset['dataset']
+            return dataset
+    return {}
+
+
+def _plain_key(key: str, own: dict) -> str:
+    """Strip DDP's ``module.`` (outer, or inner as in ``generator.module.``
+    of older distributed checkpoints) when the model has no such key."""
+    if key in own:
+        return key
+    if key.startswith('module.'):
+        key = key[len('module.'):]
+    head, _, rest = key.partition('.module.')
+    if rest and '.' not in head and f'{head}.{rest}' in own:
+        return f'{head}.{rest}'
+    return key
+
+
+@INFERENCERS.register_module()
+class SynthesisInferencer:
+    """Generate photos from label maps with a trained synthesis model.
+
+    Loading follows the config's test pipeline: the ``LoadLabelMap`` of
+    that pipeline (with its ``color_palette`` / ``reduce_zero_label`` /
+    ``label_map`` options and the dataset's palette), ``LoadInstanceMap``
+    when instance maps are given, and its ``PairedResize`` (or, for
+    in-memory datasets such as ``SyntheticScenesDataset``, the dataset's
+    ``img_size``); then the model's data preprocessor and ``predict``.
+
+    Args:
+        config: config file path or :class:`Config`.
+        checkpoint: checkpoint file (mmengine checkpoint or bare state
+            dict); None keeps the random initialisation (tests).
+        device: e.g. ``'cpu'`` or ``'cuda:0'``.
+
+    Example::
+
+        inferencer = SynthesisInferencer('configs/pix2pix/x.py', 'iter.pth')
+        images = inferencer(['a_label.png'], out_dir='out')  # uint8 RGB
+
+    Extra model inputs: ``extra_inputs`` is merged into the preprocessed
+    ``inputs`` dict (the one ``forward_generator`` reads: ``semantics``,
+    ``label``, ``inst``, ``edges``, ...) right before ``predict``, so a
+    method can take e.g. per-instance style codes or noise::
+
+        inferencer(labels, insts, extra_inputs=dict(style_indices=idx,
+                                                    noise=z))
+
+    Tensors are moved to the model's device. With several batches, pass a
+    callable ``fn(inputs, indices) -> dict`` instead; it gets the
+    preprocessed inputs and the positions (in the given file list) of the
+    samples of the batch.
+    """
+
+    def __init__(self,
+                 config: Union[str, Config],
+                 checkpoint: Optional[str] = None,
+                 device: str = 'cpu'):
+        from mmsemsyn.utils import register_all_modules
+        register_all_modules(init_default_scope=False)
+        self.config_path = config if isinstance(config, str) else \
+            getattr(config, 'filename', '<config object>')
+        if isinstance(config, str):
+            if not osp.isfile(config):
+                raise FileNotFoundError(f'Config file not found: {config!r}')
+            config = Config.fromfile(config)
+        self.cfg = config
+        self.device = torch.device(device)
+        self.model = self._build_model()
+        if checkpoint is not None:
+            self.load_checkpoint(checkpoint)
+        self.model.to(self.device).eval()
+        self.metainfo = self._metainfo()
+        self.pipeline = Compose(self._pipeline_cfg(with_inst=False))
+        self.inst_pipeline = None
+
+    # ---- construction -----------------------------------------------------
+    def _build_model(self) -> torch.nn.Module:
+        model_cfg = copy.deepcopy(self.cfg.model)
+        with DefaultScope.overwrite_default_scope('mmsemsyn'):
+            light = copy.deepcopy(model_cfg)
+            for key in TRAINING_ONLY:
+                if key in light:
+                    light[key] = None
+            try:
+                return MODELS.build(light)
+            except Exception:  # noqa: BLE001
+                # A method that needs its losses/D at construction.
+                return MODELS.build(model_cfg)
+
+    def load_checkpoint(self, checkpoint: str) -> None:
+        """Load generator weights; a checkpoint of another model (or another
+        width/number of classes) fails with the offending keys named."""
+        if not osp.isfile(checkpoint):
+            raise FileNotFoundError(
+                f'Checkpoint not found: {checkpoint!r}. Give the .pth file '
+                'written by tools/train.py (work_dir/iter_*.pth).')
+        ckpt = torch.load(checkpoint, map_location='cpu')
+        state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) \
+            else None
+        if not isinstance(state, dict):
+            raise ValueError(f'{checkpoint!r} holds no state dict.')
+        own = self.model.state_dict()
+        state = {_plain_key(k, own): v for k, v in state.items()}
+        # Entries of networks left out at inference (see TRAINING_ONLY).
+        dropped = tuple(f'{k}.' for k in TRAINING_ONLY
+                        if not any(True for _ in getattr(
+                            self.model, k, None) or ()))
+        state = {k: v for k, v in state.items()
+                 if k in own or not k.startswith(dropped)}
+        missing = sorted(set(own) - set(state))
+        unexpected = sorted(set(state) - set(own))
+        mismatched = sorted(
+            f'{k}: checkpoint {tuple(state[k].shape)} vs model '
+            f'{tuple(own[k].shape)}' for k in set(own) & set(state)
+            if hasattr(state[k], 'shape') and state[k].shape != own[k].shape)
+        if missing or unexpected or mismatched:
+            details = []
+            for title, keys in (('missing in checkpoint', missing),
+                                ('not in model', unexpected),
+                                ('shape mismatch', mismatched)):
+                if keys:
+                    details.append(f'{len(keys)} {title} (e.g. '
+                                   f'{", ".join(keys[:3])})')
+            raise ValueError(
+                f'Checkpoint {checkpoint!r} does not match the model of '
+                f'config {self.config_path!r} ({type(self.model).__name__}): '
+                f'{"; ".join(details)}. Use the config the checkpoint was '
+                'trained with.')
+        self.model.load_state_dict(state, strict=False)
+
+    def _metainfo(self) -> dict:
+        dataset = _dataset_cfg(self.cfg)
+        metainfo = {}
+        cls = None
+        if isinstance(dataset.get('type'), str):
+            with DefaultScope.overwrite_default_scope('mmsemsyn'):
+                cls = DATASETS.get(dataset['type'])
+        if cls is not None:
+            metainfo.update(copy.deepcopy(getattr(cls, 'METAINFO', {})))
+        metainfo.update(dataset.get('metainfo') or {})
+        return metainfo
+
+    def _pipeline_cfg(self, with_inst: bool) -> List[dict]:
+        dataset = _dataset_cfg(self.cfg)
+        pipeline = dataset.get('pipeline') or []
+        steps = [_find(pipeline, 'LoadLabelMap') or dict(type='LoadLabelMap')]
+        if with_inst:
+            steps.append(_find(pipeline, 'LoadInstanceMap') or
+                         dict(type='LoadInstanceMap'))
+        resize = _find(pipeline, 'PairedResize')
+        if resize is None and dataset.get('img_size') is not None:
+            h, w = dataset['img_size']  # in-memory datasets render this size
+            resize = dict(type='PairedResize', scale=(w, h))
+        if resize is not None:
+            resize.pop('extra_image_keys', None)
+            steps.append(resize)
+        steps.append(dict(type='PackSynInputs'))
+        with DefaultScope.overwrite_default_scope('mmsemsyn'):
+            from mmsemsyn.registry import TRANSFORMS
+            return [TRANSFORMS.build(s) for s in steps]
+
+    # ---- inference --------------------------------------------------------
+    @property
+    def needs_instances(self) -> bool:
+        return bool(getattr(self.model.data_preprocessor,
+                            'use_instance_edges', False))
+
+    def _load(self, label: str, inst: Optional[str]) -> dict:
+        results = dict(label_path=label, palette=self.metainfo.get('palette'))
+        if inst is None:
+            return self.pipeline(results)
+        if self.inst_pipeline is None:
+            self.inst_pipeline = Compose(self._pipeline_cfg(with_inst=True))
+        results['inst_path'] = inst
+        return self.inst_pipeline(results)
+
+    @torch.no_grad()
+    def __call__(self,
+                 labels: Union[str, Sequence[str]],
+                 insts: Optional[Union[str, Sequence[str]]] = None,
+                 out_dir: Optional[str] = None,
+                 extra_inputs: Optional[ExtraInputs] = None,
+                 batch_size: int = 1) -> List[np.ndarray]:
+        """Generate one image per label map.
+
+        Returns:
+            list of (H, W, 3) uint8 RGB arrays, in the order of ``labels``;
+            also written as ``<out_dir>/<label stem>.png`` when ``out_dir``
+            is given.
+        """
+        labels = [labels] if isinstance(labels, str) else list(labels)
+        if insts is not None:
+            insts = [insts] if isinstance(insts, str) else list(insts)
+            if len(insts) != len(labels):
+                raise ValueError(
+                    f'Got {len(labels)} label maps but {len(insts)} instance '
+                    'maps; give one instance map per label map.')
+        elif self.needs_instances:
+            raise ValueError(
+                f'The model of {self.config_path!r} uses instance edges '
+                '(data_preprocessor.use_instance_edges=True): give one '
+                'instance map per label map (--inst).')
+        images = []
+        for start in range(0, len(labels), batch_size):
+            idx = list(range(start, min(start + batch_size, len(labels))))
+            batch = pseudo_collate([
+                self._load(labels[i], insts[i] if insts else None)
+                for i in idx
+            ])
+            data = self.model.data_preprocessor(batch, False)
+            inputs = data['inputs']
+            extra = extra_inputs(inputs, idx) if callable(extra_inputs) \
+                else extra_inputs
+            for key, value in (extra or {}).items():
+                inputs[key] = value.to(self.device) if isinstance(
+                    value, torch.Tensor) else value
+            samples = self.model.predict(inputs, data['data_samples'])
+            images += [s.fake_img.permute(1, 2, 0).cpu().numpy()
+                       for s in samples]
+        if out_dir is not None:
+            self.write(images, labels, out_dir)
+        return images
+
+    @staticmethod
+    def write(images: List[np.ndarray], labels: Sequence[str],
+              out_dir: str) -> List[str]:
+        """Write ``<stem>.png`` files (``<stem>_<i>.png`` on name clashes)."""
+        os.makedirs(out_dir, exist_ok=True)
+        paths, used = [], set()
+        for i, (img, label) in enumerate(zip(images, labels)):
+            stem = osp.splitext(osp.basename(label))[0]
+            name = stem if stem not in used else f'{stem}_{i}'
+            used.add(name)
+            path = osp.join(out_dir, name + '.png')
+            if not cv2.imwrite(path, np.ascontiguousarray(img[..., ::-1])):
+                raise OSError(f'Could not write {path!r}.')
+            paths.append(path)
+        return paths
