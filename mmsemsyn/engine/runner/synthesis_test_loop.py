@@ -1,0 +1,136 @@
+"""Test loop: K generated samples per label map, optional PNG export."""
+import os
+import os.path as osp
+import shutil
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.dist import barrier, is_main_process
+from mmengine.runner import TestLoop
+
+from mmsemsyn.registry import LOOPS
+
+
+def _sample_name(sample, fallback: int) -> str:
+    meta = sample.metainfo
+    for key in ('label_path', 'img_path'):
+        path = meta.get(key)
+        if path:
+            return osp.splitext(osp.basename(str(path)))[0]
+    idx = meta.get('sample_idx', fallback)
+    return f'{int(idx):06d}'
+
+
+@LOOPS.register_module()
+class SynthesisTestLoop(TestLoop):
+    """``TestLoop`` that can draw several samples per input and save PNGs.
+
+    Args:
+        num_samples: K generator runs per batch (different noise / styles,
+            for the LPIPS diversity score). Sample k runs under the seed
+            ``seed + 1000003 * k + first sample index of the batch`` so that
+            results are reproducible; sample 0 runs under the ambient RNG
+            state, i.e. exactly as with K = 1. Each output keeps ``fake_img``
+            (sample 0) and gets ``fake_imgs`` (K, 3, H, W).
+        save_dir: write ``fake/``, ``real/``, ``label_color/`` (and
+            ``fake_samples/`` for K > 1) PNGs there. They are written into
+            ``<save_dir>.tmp`` and moved into place only when the whole
+            test set is done, so a failed run leaves no partial folder.
+        seed: base seed of samples 1..K-1.
+    """
+
+    def __init__(self, runner, dataloader, evaluator, fp16: bool = False,
+                 num_samples: int = 1, save_dir: Optional[str] = None,
+                 seed: int = 0):
+        super().__init__(runner, dataloader, evaluator, fp16=fp16)
+        if num_samples < 1:
+            raise ValueError(f'num_samples must be >= 1, got {num_samples}')
+        self.num_samples = num_samples
+        self.save_dir = save_dir
+        self.seed = seed
+        self.palette = (self.dataloader.dataset.metainfo or {}).get(
+            'palette') if hasattr(self.dataloader.dataset, 'metainfo') \
+            else None
+
+    @property
+    def tmp_dir(self) -> str:
+        return self.save_dir.rstrip('/') + '.tmp'
+
+    def run(self) -> dict:
+        if self.save_dir and is_main_process():
+            shutil.rmtree(self.tmp_dir, ignore_errors=True)
+            os.makedirs(self.tmp_dir)
+        barrier()
+        try:
+            metrics = super().run()
+        except BaseException:
+            if self.save_dir and is_main_process():
+                shutil.rmtree(self.tmp_dir, ignore_errors=True)
+            raise
+        barrier()
+        if self.save_dir and is_main_process():
+            if osp.exists(self.save_dir):
+                shutil.rmtree(self.save_dir)
+            os.replace(self.tmp_dir, self.save_dir)
+        return metrics
+
+    def _predict_samples(self, data_batch) -> list:
+        model = self.runner.model
+        outputs = model.test_step(data_batch)
+        if self.num_samples == 1:
+            return outputs
+        first = outputs[0].metainfo.get('sample_idx', 0) or 0
+        extra = [torch.stack([o.fake_img for o in outputs])]
+        devices = [torch.cuda.current_device()] if \
+            torch.cuda.is_available() else []
+        with torch.random.fork_rng(devices=devices):
+            for k in range(1, self.num_samples):
+                torch.manual_seed(self.seed + 1000003 * k + int(first))
+                more = model.test_step(data_batch)
+                extra.append(torch.stack([o.fake_img for o in more]))
+        stacked = torch.stack(extra, 1)  # (B, K, 3, H, W)
+        for out, imgs in zip(outputs, stacked):
+            out.fake_imgs = imgs
+        return outputs
+
+    @torch.no_grad()
+    def run_iter(self, idx, data_batch: Sequence[dict]) -> None:
+        from mmengine.runner.amp import autocast
+        self.runner.call_hook('before_test_iter', batch_idx=idx,
+                              data_batch=data_batch)
+        with autocast(enabled=self.fp16):
+            outputs = self._predict_samples(data_batch)
+        if self.save_dir:
+            self._save(outputs, idx)
+        self.evaluator.process(data_samples=outputs, data_batch=data_batch)
+        self.runner.call_hook('after_test_iter', batch_idx=idx,
+                              data_batch=data_batch, outputs=outputs)
+
+    def _save(self, outputs, batch_idx: int) -> None:
+        from PIL import Image
+
+        from mmsemsyn.visualization.colorize import (colorize_label,
+                                                     to_hwc_uint8)
+
+        def write(sub, name, array):
+            folder = osp.join(self.tmp_dir, sub)
+            os.makedirs(folder, exist_ok=True)
+            path = osp.join(folder, name + '.png')
+            # Padded duplicates of the distributed sampler may write the
+            # same file from two ranks: write aside, then rename atomically.
+            tmp = f'{path}.{os.getpid()}.part'
+            Image.fromarray(np.ascontiguousarray(array)).save(tmp, 'PNG')
+            os.replace(tmp, path)
+
+        for i, out in enumerate(outputs):
+            name = _sample_name(out, batch_idx * len(outputs) + i)
+            write('fake', name, to_hwc_uint8(out.fake_img))
+            if 'gt_img' in out:
+                write('real', name, to_hwc_uint8(out.gt_img))
+            if 'gt_label' in out:
+                write('label_color', name,
+                      colorize_label(out.gt_label, self.palette))
+            if 'fake_imgs' in out:
+                for k, img in enumerate(out.fake_imgs):
+                    write('fake_samples', f'{name}_{k}', to_hwc_uint8(img))

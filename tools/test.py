@@ -1,0 +1,148 @@
+"""Evaluate a synthesis model: ``python tools/test.py CONFIG CHECKPOINT``.
+
+Runs every metric of the config's ``test_evaluator`` and prints a table.
+
+  --out FILE.json      also write the metrics as JSON
+  --save-dir DIR       write the generated images (``fake/``), the real ones
+                       (``real/``) and the colourised labels (``label_color/``)
+                       as PNGs, e.g. to re-score them with pytorch-fid
+  --num-samples K      K generator runs per label map (diversity metrics);
+                       adds ``fake_samples/`` to --save-dir
+
+Outputs appear only when the run succeeds: files are written under a
+temporary name and renamed at the end. Several processes: see
+``tools/dist_test.sh`` (the numbers equal the single-process ones).
+"""
+import argparse
+import json
+import math
+import os
+import os.path as osp
+import sys
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+import mmsemsyn  # noqa: F401  (applies the stack compat fixes)
+from mmsemsyn.utils import register_all_modules
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from train import (check_cfg_options, init_cpu_process_group,  # noqa: E402
+                   setup_cpu_distributed)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Evaluate a synthesis model on its test set')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='directory for the test logs')
+    parser.add_argument('--out', help='write the metrics to this JSON file')
+    parser.add_argument('--save-dir',
+                        help='write generated/real/label PNGs here')
+    parser.add_argument('--num-samples', type=int, default=1,
+                        help='generated samples per label map (diversity)')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed of the extra samples (--num-samples)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, e.g. test_dataloader.batch_size=2')
+    parser.add_argument('--launcher',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def build_cfg(args) -> Config:
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(f'Config file not found: {args.config!r}')
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(
+            f'Checkpoint not found: {args.checkpoint!r}')
+    if args.num_samples < 1:
+        raise ValueError(f'--num-samples must be >= 1: {args.num_samples}')
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        check_cfg_options(cfg, args.cfg_options, args.config)
+        cfg.merge_from_dict(args.cfg_options)
+    if not cfg.get('test_evaluator'):
+        raise KeyError(f'{args.config} defines no test_evaluator: nothing '
+                       'to evaluate.')
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    cfg.resume = False
+    test_cfg = dict(cfg.get('test_cfg') or {})
+    if test_cfg.get('type', 'SynthesisTestLoop') in ('TestLoop',
+                                                     'SynthesisTestLoop'):
+        test_cfg['type'] = 'SynthesisTestLoop'
+        test_cfg.update(num_samples=args.num_samples, seed=args.seed,
+                        save_dir=args.save_dir and osp.abspath(
+                            args.save_dir))
+    elif args.num_samples > 1 or args.save_dir:
+        raise ValueError(f'--num-samples/--save-dir need the default test '
+                         f'loop, but the config sets {test_cfg["type"]}.')
+    cfg.test_cfg = test_cfg
+    # Training-only parts are not needed to evaluate.
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
+                'param_scheduler', 'val_dataloader', 'val_cfg',
+                'val_evaluator'):
+        cfg.pop(key, None)
+    cfg.custom_hooks = [h for h in cfg.get('custom_hooks', [])
+                        if h.get('type') != 'SynthesisVisualizationHook']
+    if args.launcher != 'none' and not torch.cuda.is_available():
+        setup_cpu_distributed(cfg)
+    return cfg
+
+
+def format_table(metrics: dict) -> str:
+    width = max([len(k) for k in metrics] + [6])
+    lines = [f'{"metric":<{width}}  value', '-' * (width + 14)]
+    for key, value in metrics.items():
+        if isinstance(value, float):
+            text = f'{value:.4f}' if math.isfinite(value) else str(value)
+        else:
+            text = str(value)
+        lines.append(f'{key:<{width}}  {text}')
+    return '\n'.join(lines)
+
+
+def write_json(metrics: dict, path: str) -> None:
+    """Write atomically: a crash never leaves a truncated file."""
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    tmp = f'{path}.{os.getpid()}.tmp'
+    clean = {k: (float(v) if hasattr(v, '__float__') and not isinstance(
+        v, (int, bool)) else v) for k, v in metrics.items()}
+    with open(tmp, 'w') as f:
+        json.dump(clean, f, indent=2, allow_nan=True)
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    register_all_modules(init_default_scope=False)
+    cfg = build_cfg(args)
+    if cfg.launcher != 'none' and not torch.cuda.is_available():
+        init_cpu_process_group(cfg)
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    from mmengine.dist import is_main_process
+    if is_main_process():
+        print(format_table(metrics), flush=True)
+        if args.out:
+            write_json(metrics, args.out)
+    return metrics
+
+
+if __name__ == '__main__':
+    main()
