@@ -100,12 +100,13 @@ class SynthesisDataset(BaseDataset):
 
     def load_data_list(self) -> List[dict]:
         label_dir = self.data_prefix['label_path']
+        label_files = self._scan(label_dir, self.label_suffix)
         img_dir = self._check_dir(self.data_prefix.get('img_path'), 'photo',
                                   self.require_img)
         inst_dir = self._check_dir(self.data_prefix.get('inst_path'),
                                    'instance map', True)
         data_list = []
-        for rel in self._scan(label_dir, self.label_suffix):
+        for rel in label_files:
             info = dict(label_path=osp.join(label_dir, rel))
             img = self._partner(rel, img_dir, self.img_suffix, 'photo',
                                 self.require_img)
