@@ -1,0 +1,123 @@
+"""Check a Cityscapes tree and lay it out as pix2pixHD's flat folders.
+
+``CityscapesDataset`` reads the official tree directly; this tool is for
+checking that every frame is complete before a long run, and for building
+pix2pixHD's layout (``{split}_label``, ``{split}_inst``, ``{split}_img``;
+pix2pixHD calls the validation frames ``test``) without copying 11 GB::
+
+    # report complete / incomplete frames per split, change nothing
+    python tools/dataset_converters/cityscapes.py data/cityscapes --check
+
+    # flat layout of symbolic links (or --copy) under OUT
+    python tools/dataset_converters/cityscapes.py data/cityscapes \\
+        --out data/cityscapes_flat
+
+Needs ``leftImg8bit_trainvaltest.zip`` and ``gtFine_trainvaltest.zip``
+unpacked into one folder (``leftImg8bit/`` and ``gtFine/`` side by side).
+Exits with status 1 when a frame misses a file.
+"""
+import argparse
+import glob
+import os
+import os.path as osp
+import shutil
+import sys
+
+LABEL = '_gtFine_labelIds.png'
+FILES = {  # flat folder suffix → (tree folder, file suffix)
+    'label': ('gtFine', LABEL),
+    'inst': ('gtFine', '_gtFine_instanceIds.png'),
+    'img': ('leftImg8bit', '_leftImg8bit.png'),
+}
+
+
+def find_frames(root: str, split: str):
+    """{frame name: {kind: path or None}} for one split of the tree."""
+    pattern = osp.join(root, 'gtFine', split, '*', '*' + LABEL)
+    frames = {}
+    for label in sorted(glob.glob(pattern)):
+        city = osp.basename(osp.dirname(label))
+        name = osp.basename(label)[:-len(LABEL)]
+        paths = {}
+        for kind, (top, suffix) in FILES.items():
+            path = osp.join(root, top, split, city, name + suffix)
+            paths[kind] = path if osp.isfile(path) else None
+        frames[name] = paths
+    return frames
+
+
+def place(src: str, dst: str, copy: bool) -> None:
+    if osp.lexists(dst):
+        os.remove(dst)
+    if copy:
+        shutil.copyfile(src, dst)
+    else:
+        os.symlink(osp.abspath(src), dst)
+
+
+def convert(root: str, out=None, splits=('train', 'val'), copy=False,
+            val_name='test', log=print) -> int:
+    """Check (and with ``out`` lay out) the splits; returns #incomplete."""
+    if not osp.isdir(osp.join(root, 'gtFine')):
+        raise FileNotFoundError(
+            f'{osp.join(root, "gtFine")!r} does not exist: pass the folder '
+            'holding gtFine/ and leftImg8bit/ (unpack gtFine_trainvaltest.zip'
+            ' and leftImg8bit_trainvaltest.zip there).')
+    incomplete = 0
+    for split in splits:
+        frames = find_frames(root, split)
+        if not frames:
+            log(f'{split}: no *{LABEL} under '
+                f'{osp.join(root, "gtFine", split)}')
+            incomplete += 1
+            continue
+        bad = {n: [k for k, p in f.items() if p is None]
+               for n, f in frames.items()}
+        bad = {n: kinds for n, kinds in bad.items() if kinds}
+        incomplete += len(bad)
+        log(f'{split}: {len(frames)} frames, {len(frames) - len(bad)} '
+            'complete')
+        for name, kinds in list(bad.items())[:10]:
+            log(f'  {name}: missing {", ".join(kinds)}')
+        if out is None:
+            continue
+        flat = val_name if split == 'val' else split
+        for kind in FILES:
+            os.makedirs(osp.join(out, f'{flat}_{kind}'), exist_ok=True)
+        for name, paths in frames.items():
+            if name in bad:
+                continue
+            for kind, src in paths.items():
+                place(src, osp.join(out, f'{flat}_{kind}',
+                                    osp.basename(src)), copy)
+        log(f'  -> {out}/{flat}_{{label,inst,img}}')
+    return incomplete
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('root', help='Cityscapes root (gtFine/, '
+                        'leftImg8bit/)')
+    parser.add_argument('--out', help='write the flat layout here')
+    parser.add_argument('--check', action='store_true',
+                        help='only report; write nothing')
+    parser.add_argument('--splits', nargs='+', default=['train', 'val'])
+    parser.add_argument('--copy', action='store_true',
+                        help='copy files instead of symbolic links')
+    parser.add_argument('--val-name', default='test',
+                        help='flat name of the val split (pix2pixHD: test)')
+    args = parser.parse_args(argv)
+    if not args.check and not args.out:
+        parser.error('give --out DIR, or --check to only report')
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    incomplete = convert(args.root, None if args.check else args.out,
+                         args.splits, args.copy, args.val_name)
+    return 1 if incomplete else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
