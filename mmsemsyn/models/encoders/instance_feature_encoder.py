@@ -144,7 +144,8 @@ class InstanceFeatureEncoder(nn.Module):
                     f'cluster centres of class {label} have '
                     f'{value.shape[1]} columns; expected feat_num='
                     f'{self.feat_num}')
-            k = min(value.shape[0], self.n_clusters)
+            # The buffers hold at most n_clusters centres per class.
+            k = min(value.shape[0], self.cluster_centers.shape[1])
             self.cluster_centers[label, :k] = torch.from_numpy(
                 value[:k, :self.feat_num]).to(self.cluster_centers)
             self.cluster_counts[label] = k

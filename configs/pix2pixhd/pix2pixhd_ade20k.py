@@ -1,0 +1,33 @@
+# pix2pixHD global generator on ADE20K (paper Sec. 4 / appendix: widths
+# scaled to 512). 150 classes + a dontcare channel for id 0 ("other"), no
+# instance maps, so G sees 151 channels and D 154. Frames are resized to
+# 512x512 because G needs sides divisible by 16 (ADE20K heights vary; the
+# official scale_width alone would not run) -- a documented deviation.
+_base_ = ['./pix2pixhd_512p_cityscapes.py']
+num_classes = 150
+semantic_nc = num_classes + 1
+data_root = 'data/ADEChallengeData2016'
+model = dict(
+    data_preprocessor=dict(num_classes=num_classes, dontcare_label=255,
+                           use_instance_edges=False),
+    generator=dict(in_channels=semantic_nc),
+    discriminator=dict(discriminator=dict(in_channels=semantic_nc + 3)))
+train_pipeline = [
+    dict(type='LoadLabelMap'),  # 0 -> 255 (dontcare), k -> k - 1
+    dict(type='LoadSynImage'),
+    dict(type='PairedResize', scale=(512, 512)),
+    dict(type='PairedFlip', prob=0.5),
+    dict(type='PackSynInputs'),
+]
+test_pipeline = [
+    dict(type='LoadLabelMap'),
+    dict(type='LoadSynImage'),
+    dict(type='PairedResize', scale=(512, 512)),
+    dict(type='PackSynInputs'),
+]
+train_dataloader = dict(dataset=dict(
+    _delete_=True, type='ADE20KDataset', data_root=data_root,
+    split='training', pipeline=train_pipeline))
+test_dataloader = dict(dataset=dict(
+    _delete_=True, type='ADE20KDataset', data_root=data_root,
+    split='validation', pipeline=test_pipeline))
