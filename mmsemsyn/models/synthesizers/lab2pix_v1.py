@@ -96,6 +96,13 @@ class Lab2PixV1(FrozenSubmodulesMixin, BaseSynthesisGAN):
         out['fake_imgs'] = [f.detach() for f in outputs['fake_imgs']]
         return out
 
+    def discriminate(self, images: List[torch.Tensor]):
+        """One D per scale (HPDs, or PatchGANs in the ablation rows); a
+        single-output generator may also use a plain multi-scale D."""
+        if len(images) == 1 and not hasattr(self.discriminator, 'num_levels'):
+            return self.discriminator(images[0])
+        return self.discriminator(images)
+
     def real_pyramid(self, inputs: dict, n: int) -> List[torch.Tensor]:
         real = inputs['img']
         return [real if i == 0 else F.avg_pool2d(real, 2**i)
@@ -111,23 +118,23 @@ class Lab2PixV1(FrozenSubmodulesMixin, BaseSynthesisGAN):
         gan = self.losses['gan_disc']
         fakes = outputs['fake_imgs']
         reals = self.real_pyramid(inputs, len(fakes))
-        losses = dict(loss_d_fake=gan(self.discriminator(fakes), False,
+        losses = dict(loss_d_fake=gan(self.discriminate(fakes), False,
                                       True, self.enhance_mask(inputs)))
         lam = 0.0
         if self.has_loss('sharp'):
             sharp = self.losses['sharp']
             lam = sharp.current_weight()
             blurred = [sharp.blur(r) for r in reals]
-            losses[sharp.loss_name] = sharp(self.discriminator(blurred), gan,
+            losses[sharp.loss_name] = sharp(self.discriminate(blurred), gan,
                                             None, lam)
-        losses['loss_d_real'] = (1 + lam) * gan(self.discriminator(reals),
+        losses['loss_d_real'] = (1 + lam) * gan(self.discriminate(reals),
                                                 True, True)
         return losses
 
     def generator_losses(self, inputs, outputs):
         fakes = outputs['fake_imgs']
         reals = self.real_pyramid(inputs, len(fakes))
-        losses = self.loss('gan', self.discriminator(fakes), True,
+        losses = self.loss('gan', self.discriminate(fakes), True,
                            weight=self.enhance_mask(inputs))
         if self.has_loss('cycle_seg') and self.segmenters is not None:
             target = self.sketch_map(inputs) \

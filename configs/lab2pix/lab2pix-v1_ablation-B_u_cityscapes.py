@@ -1,0 +1,15 @@
+# Table 1, row B_u: A_u + progressive generation (three outputs, one
+# PatchGAN D per output scale), still without LSCA.
+_base_ = ['./lab2pix-v1_cityscapes.py']
+model = dict(
+    generator=dict(num_outputs=3, use_lsca=False),
+    discriminator=dict(
+        _delete_=True,
+        type='HierarchicalPerceptualDiscriminators',
+        num_levels=(1, 1, 1),
+        pass_levels=False,
+        discriminator=dict(type='PatchDiscriminator', in_channels=3, ndf=64,
+                           n_layers=3, norm='IN', padding=2,
+                           spectral_norm=True, return_features=True)),
+    foreground_mask=None,
+    losses=dict(sharp=None, consistency=None))

@@ -1,0 +1,13 @@
+# Table 1, row C_u: B_u + LSCA.
+_base_ = ['./lab2pix-v1_cityscapes.py']
+model = dict(
+    discriminator=dict(
+        _delete_=True,
+        type='HierarchicalPerceptualDiscriminators',
+        num_levels=(1, 1, 1),
+        pass_levels=False,
+        discriminator=dict(type='PatchDiscriminator', in_channels=3, ndf=64,
+                           n_layers=3, norm='IN', padding=2,
+                           spectral_norm=True, return_features=True)),
+    foreground_mask=None,
+    losses=dict(sharp=None, consistency=None))

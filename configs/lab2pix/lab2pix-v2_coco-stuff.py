@@ -1,0 +1,27 @@
+# Lab2Pix-V2 on COCO-Stuff 256x256: 182 classes + dontcare + instance edge =
+# 184 channels, 'normal'; COCO background list (182 = dontcare).
+# G 107,395,459; D 85,888,133 total. Paper: batch 40, 100 epochs.
+_base_ = [
+    '../_base_/models/lab2pix_v2.py',
+    '../_base_/datasets/coco_stuff_256.py',
+    '../_base_/schedules/pix2pixhd_epoch.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(
+    data_preprocessor=dict(num_classes=182, dontcare_label=255,
+                           use_instance_edges=True),
+    generator=dict(semantic_nc=184, crop_size=256, aspect_ratio=1.0,
+                   num_upsampling_layers='normal'),
+    discriminator=dict(discriminator=dict(in_channels=184 + 3)),
+    foreground_mask=dict(background_ids='coco'))
+train_dataloader = dict(batch_size=10)
+niter = 50
+niter_decay = 50
+train_cfg = dict(max_epochs=niter + niter_decay)
+param_scheduler = dict(
+    generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
+                    by_epoch=True, begin=niter, end=niter + niter_decay)],
+    discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
+                        by_epoch=True, begin=niter,
+                        end=niter + niter_decay)])
+custom_hooks = [dict(type='SynthesisVisualizationHook', interval=1000)]

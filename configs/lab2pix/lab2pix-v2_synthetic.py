@@ -1,0 +1,35 @@
+# CPU demo: Lab2Pix-V2 on the built-in synthetic scenes (6 classes +
+# instance edges, 128x128), small widths, random VGG weights (no download).
+_base_ = [
+    '../_base_/models/lab2pix_v2.py',
+    '../_base_/datasets/synthetic_scenes.py',
+    '../_base_/schedules/pix2pix_iter.py',
+    '../_base_/default_runtime.py',
+]
+num_classes = 6
+semantic_nc = num_classes + 1  # + instance edges
+model = dict(
+    data_preprocessor=dict(num_classes=num_classes),
+    generator=dict(semantic_nc=semantic_nc, ngf=8, crop_size=128,
+                   aspect_ratio=1.0, num_upsampling_layers='normal',
+                   global_channels=32, encoder_channels=16),
+    discriminator=dict(discriminator=dict(in_channels=semantic_nc + 3,
+                                          base_channels=16,
+                                          feat_channels=64,
+                                          vgg_pretrained=None)),
+    foreground_mask=dict(background_ids=[0, 1, 2, 3, 4]),
+    losses=dict(vgg=dict(pretrained=None)))
+train_dataloader = dict(batch_size=2)
+sync_bn = None
+n_iters = 100
+n_iters_decay = 100
+train_cfg = dict(max_iters=n_iters + n_iters_decay)
+param_scheduler = dict(
+    generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
+                    by_epoch=False, begin=n_iters,
+                    end=n_iters + n_iters_decay)],
+    discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
+                        by_epoch=False, begin=n_iters,
+                        end=n_iters + n_iters_decay)])
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=100))
+custom_hooks = [dict(type='SynthesisVisualizationHook', interval=50)]
