@@ -1,7 +1,7 @@
 # LGGAN cross-view translation, CVUSA 256x256, aerial -> ground
 # (official train_cvusa.sh: as Dayton but niter 15 + niter_decay 15).
 # CVUSA panels are JPGs: the grey label panels carry compression noise
-# (about 12% of pixels are off their class value by 1..18), so grey values
+# (12% of pixels are off their class value, almost all by 1..5), so grey values
 # are matched to the nearest class value (10..60). The official code matches
 # exactly and leaves those pixels in no class; to reproduce that, set
 # label_match='exact', unmatched_label=255 and the preprocessor's

@@ -93,15 +93,20 @@ def remap_label_values(grey: np.ndarray,
                          f'{match!r}')
     vals = np.asarray(values, dtype=np.int64)
     grey = grey.astype(np.int64)
-    dist = np.abs(grey[..., None] - vals)
-    ids = dist.argmin(-1)
-    best = np.take_along_axis(dist, ids[..., None], -1)[..., 0]
+    if grey.size and grey.min() < 0:
+        raise ValueError(f'Label panel of {path!r} has negative values.')
+    # Decide once per grey level (a lookup table), not once per pixel.
+    levels = np.arange(max(256, int(grey.max(initial=0)) + 1))
+    dist = np.abs(levels[:, None] - vals)
+    level_ids = dist.argmin(-1)
+    best = dist.min(-1)
     if match == 'exact':
-        unmatched = best != 0
+        level_unmatched = best != 0
     elif max_distance is not None:
-        unmatched = best > max_distance
+        level_unmatched = best > max_distance
     else:
-        unmatched = np.zeros_like(best, dtype=bool)
+        level_unmatched = np.zeros_like(best, dtype=bool)
+    ids, unmatched = level_ids[grey], level_unmatched[grey]
     if unmatched.any():
         if unmatched_label is None:
             bad = np.unique(grey[unmatched])
