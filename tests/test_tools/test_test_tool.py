@@ -126,19 +126,30 @@ def test_fid_of_saved_pngs_equals_pytorch_fid(setup):
     assert abs(ours - ref) < 1e-3
 
 
+def _load_tool():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'mmsemsyn_test_tool', REPO / 'tools' / 'test.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_test_tool_failure_leaves_nothing(setup):
     tmp, cfg, ckpt = setup
-    out = tmp / 'fail.json'
-    r = _run([sys.executable, str(REPO / 'tools/test.py'), str(cfg),
-              str(ckpt), '--work-dir', str(tmp / 'w3'), '--out', str(out),
-              '--save-dir', str(tmp / 'fail_pngs'), '--cfg-options',
-              f'test_evaluator.1.inception_path={tmp / "missing.pth"}'],
-             REPO)
-    assert r.returncode != 0
-    assert 'missing.pth' in r.stderr
+    tool = _load_tool()
+    out, pngs = tmp / 'fail.json', tmp / 'fail_pngs'
+    base = [str(cfg), str(ckpt), '--work-dir', str(tmp / 'w3'), '--out',
+            str(out), '--save-dir', str(pngs)]
+    # Fails in the middle of the test set (after PNGs of batch 0 exist).
+    with pytest.raises(KeyError, match='nope'):
+        tool.main(base + ['--cfg-options', 'test_evaluator.0.fake_key=nope'])
     assert not out.exists()
-    assert not (tmp / 'fail_pngs').exists()
-    assert not (tmp / 'fail_pngs.tmp').exists()
-    r = _run([sys.executable, str(REPO / 'tools/test.py'), str(cfg),
-              str(tmp / 'nope.pth')], REPO)
-    assert r.returncode != 0 and 'nope.pth' in r.stderr
+    assert not pngs.exists() and not (tmp / 'fail_pngs.tmp').exists()
+    # Missing metric weights: the message names the file to provide.
+    with pytest.raises(FileNotFoundError, match='missing.pth'):
+        tool.main(base + ['--cfg-options', 'test_evaluator.1.inception_path='
+                          + str(tmp / 'missing.pth')])
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        tool.main([str(cfg), str(tmp / 'nope.pth')])
+    assert not out.exists() and not pngs.exists()
