@@ -52,6 +52,29 @@ CITYSCAPES_PALETTE = (
     (0, 0, 142), (0, 0, 70), (0, 60, 100), (0, 0, 90), (0, 0, 110),
     (0, 80, 100), (0, 0, 230), (119, 11, 32), (0, 0, 142))
 
+# label id → train id (the 19 evaluated classes; 255 = ignored), e.g. for
+# segmenters trained on train ids (DRN-D-105 of the SPADE evaluation).
+CITYSCAPES_TRAIN_IDS = {
+    label_id: train_id
+    for train_id, label_id in enumerate(
+        (7, 8, 11, 12, 13, 17, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 31,
+         32, 33))
+}
+
+
+def label_ids_to_train_ids(label):
+    """Map Cityscapes label ids (array or tensor) to train ids (255 for
+    the classes Cityscapes does not evaluate)."""
+    import numpy as np
+    import torch
+    table = np.full(256, 255, np.int64)
+    for label_id, train_id in CITYSCAPES_TRAIN_IDS.items():
+        table[label_id] = train_id
+    if isinstance(label, torch.Tensor):
+        return torch.from_numpy(table).to(label.device)[label.long()]
+    return table[np.asarray(label)]
+
+
 CITYSCAPES_METAINFO = dict(classes=CITYSCAPES_CLASSES,
                            palette=CITYSCAPES_PALETTE, dontcare_label=None)
 

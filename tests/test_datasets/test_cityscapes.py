@@ -160,3 +160,13 @@ def test_size_mismatch_names_both_files(cityscapes_flat):
     assert 'aachen_000001_000019_gtFine_labelIds.png' in msg
     assert 'aachen_000001_000019_leftImg8bit.png' in msg
     assert '(16, 24)' in msg and '(32, 48)' in msg
+
+
+def test_label_ids_to_train_ids():
+    from mmsemsyn.datasets.cityscapes import label_ids_to_train_ids
+    ids = np.array([[0, 7, 8, 26], [33, 34, 18, 31]])
+    expect = np.array([[255, 0, 1, 13], [18, 255, 255, 16]])
+    np.testing.assert_array_equal(label_ids_to_train_ids(ids), expect)
+    out = label_ids_to_train_ids(torch.from_numpy(ids))
+    assert torch.equal(out, torch.from_numpy(expect))
+    assert len(set(label_ids_to_train_ids(np.arange(35)).tolist())) == 20
