@@ -1,0 +1,95 @@
+"""LGGAN for semantic image synthesis (Tang et al., CVPR 2020), training as
+the official ``semantic_image_synthesis/models/pix2pix_model.py``.
+
+The SPADE discriminator (2-scale SN PatchGAN, hinge) judges the **fused,
+global and local** outputs; each gets the GAN, feature-matching
+(lambda_feat / num_D) and VGG (lambda_vgg) terms, and the terms are summed.
+On top: the class-specific masked L1 (Eq. 2, lambda_l1 1) and the
+classification loss (Eq. 5, lambda_class 1). L_D sums the fake terms of
+the three outputs and the real term three times (the official code scores
+the real batch once per output; the value is the same each time, so we
+score it once and count it three times).
+
+All fakes and the real batch go through D as one batch (D has no batch
+statistics, so this equals the official three separate calls).
+"""
+from typing import Dict
+
+import torch
+
+from mmsemsyn.registry import MODELS
+from .spade import SPADEGAN
+
+# generator output key -> log-name suffix
+ADVERSARIAL_OUTPUTS = {'fake_img': '', 'global_img': '_global',
+                       'local_img': '_local'}
+
+
+@MODELS.register_module()
+class LGGAN(SPADEGAN):
+    """Loss roles: ``gan``, ``feat``, ``vgg`` (applied to every output in
+    ``adversarial_outputs`` and logged as ``loss_gan``, ``loss_gan_global``,
+    ``loss_gan_local``, ...), ``l1_local`` (:class:`ClassSpecificL1Loss`),
+    ``classification`` (:class:`ClassPresenceCrossEntropyLoss`), optional ``l1``
+    (global pixel L1 on every output; the official scripts disable it).
+
+    Args:
+        adversarial_outputs: generator outputs judged by D; those missing
+            from the generator output (e.g. ablation S1 has no local image)
+            are skipped.
+    """
+
+    def __init__(self, *args, adversarial_outputs=('fake_img', 'global_img',
+                                                   'local_img'), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.adversarial_outputs = tuple(adversarial_outputs)
+
+    def forward_generator(self, inputs: dict) -> dict:
+        return self.generator(inputs['semantics'])
+
+    def _judged(self, outputs: dict):
+        keys = [k for k in self.adversarial_outputs if k in outputs]
+        if 'fake_img' in keys and 'local_img' not in outputs:
+            # global-only model (S1): fake_img *is* global_img
+            keys = ['fake_img']
+        return keys
+
+    @staticmethod
+    def _name(loss_name: str, key: str) -> str:
+        return loss_name + ADVERSARIAL_OUTPUTS.get(key, '_' + key)
+
+    def discriminator_losses(self, inputs, outputs) -> Dict[str, torch.Tensor]:
+        gan = self.losses['gan_disc'] if self.has_loss('gan_disc') \
+            else self.losses['gan']
+        keys = self._judged(outputs)
+        pred_fakes, pred_real = self.discriminate(
+            inputs['semantics'], [outputs[k] for k in keys], inputs['img'])
+        losses = {
+            self._name('loss_d_fake', k): gan(p, False, is_disc=True)
+            for k, p in zip(keys, pred_fakes)
+        }
+        losses['loss_d_real'] = gan(pred_real, True, is_disc=True) * len(keys)
+        return losses
+
+    def generator_losses(self, inputs, outputs) -> Dict[str, torch.Tensor]:
+        real = inputs['img']
+        keys = self._judged(outputs)
+        pred_fakes, pred_real = self.discriminate(
+            inputs['semantics'], [outputs[k] for k in keys], real)
+        losses = {}
+        for key, pred_fake in zip(keys, pred_fakes):
+            terms = self.loss('gan', pred_fake, True)
+            if self.has_loss('feat'):
+                terms.update(self.loss('feat', pred_fake, pred_real))
+            if self.has_loss('vgg'):
+                terms.update(self.loss('vgg', outputs[key], real))
+            if self.has_loss('l1'):
+                terms.update(self.loss('l1', outputs[key], real))
+            losses.update({self._name(n, key): v for n, v in terms.items()})
+        if self.has_loss('l1_local') and 'class_images' in outputs:
+            losses.update(self.loss('l1_local', outputs['class_images'],
+                                    outputs['class_masks'], real))
+        if self.has_loss('classification') and 'class_logits' in outputs:
+            losses.update(self.loss('classification', outputs['class_logits'],
+                                    outputs['class_valid']))
+        return losses
