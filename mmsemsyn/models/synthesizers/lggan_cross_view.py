@@ -76,6 +76,8 @@ class LGGANCrossView(BaseSynthesisGAN):
         self.source_key = source_key
         self.semantic_key = semantic_key
         self.judged_outputs = tuple(judged_outputs)
+        # Read once: under DDP the generator is a wrapper.
+        self.num_classes = self.generator.num_classes
 
     # ---- generator ---------------------------------------------------
     def _condition(self, inputs: dict, key: str) -> torch.Tensor:
@@ -90,7 +92,7 @@ class LGGANCrossView(BaseSynthesisGAN):
         """M_i of Eq. 1: the one-hot label without the dontcare channel
         (pixels in no class -- the official code's unmatched grey values --
         get no local generator)."""
-        return inputs['semantics'][:, :self.generator.num_classes]
+        return inputs['semantics'][:, :self.num_classes]
 
     def forward_generator(self, inputs: dict) -> dict:
         x = torch.cat([
