@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-import torch
 
 from mmsemsyn.datasets.coco_stuff import COCO_STUFF_CLASSES, COCOStuffDataset
 from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import \

@@ -45,7 +45,8 @@ def test_check_and_flat_layout(tmp_path):
     make_tree(tmp_path / 'cs')
     lines = []
     assert tool.convert(str(tmp_path / 'cs'), log=lines.append) == 0
-    assert lines == ['train: 2 frames, 2 complete', 'val: 1 frames, 1 complete']
+    assert lines == ['train: 2 frames, 2 complete',
+                     'val: 1 frames, 1 complete']
     assert not (tmp_path / 'flat').exists()
     assert tool.main([str(tmp_path / 'cs'), '--out',
                       str(tmp_path / 'flat')]) == 0

@@ -42,7 +42,8 @@ def map_colors_to_ids(color_label: np.ndarray, palette: Sequence[Sequence[int]],
         far = np.sqrt(dist.min(1)) > max_distance
         if far.any():
             raise ValueError(
-                f'Label map {path!r} has colour {tuple(map(int, colors[far][0]))} '
+                f'Label map {path!r} has colour '
+                f'{tuple(map(int, colors[far][0]))} '
                 f'farther than {max_distance} from every palette colour. '
                 'Fix the palette in the dataset metainfo or the file.')
     return nearest[inverse.reshape(-1)].reshape(color_label.shape[:2])

@@ -2,7 +2,7 @@ import random
 
 import numpy as np
 import pytest
-from syn_fake_data import encode_photo, make_maps
+from syn_fake_data import make_maps
 
 from mmsemsyn.datasets.transforms.formatting import PackSynInputs
 from mmsemsyn.datasets.transforms.geometric import (PairedFlip,
