@@ -93,3 +93,26 @@ def test_label_maps_and_errors():
     with pytest.raises(KeyError, match='label_map'):
         SegmentationScore(tiny_segmenter_cfg(), allow_random=True,
                           label_map='nope')
+
+
+@pytest.mark.parametrize('name', ['cityscapes', 'ade20k', 'coco_stuff'])
+def test_default_evaluator_configs_build(name, monkeypatch):
+    """The evaluator bases name loadable mmseg configs whose class count
+    matches the label map and class names (weights are not downloaded)."""
+    from pathlib import Path
+
+    from mmengine.config import Config
+
+    import mmsemsyn.evaluation.metrics.segmentation_score as mod
+    from mmsemsyn.evaluation.metrics.label_maps import LABEL_MAPS
+    from mmsemsyn.models.pretrained.segmenter import load_mmseg_model_config
+    repo = Path(__file__).resolve().parents[2]
+    cfg = Config.fromfile(str(repo / 'configs/_base_/evaluators' /
+                              f'{name}.py'))
+    seg = [e for e in cfg.test_evaluator
+           if e['type'] == 'SegmentationScore'][0]
+    assert seg['seg_checkpoint'].startswith('https://download.openmmlab')
+    model = load_mmseg_model_config(seg['seg_config'])
+    n = model['decode_head']['num_classes']
+    assert max(LABEL_MAPS[seg['label_map']].values()) == n - 1
+    assert len(mod.resolve_class_names(seg['class_names'], n)) == n

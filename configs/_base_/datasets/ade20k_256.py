@@ -36,4 +36,5 @@ test_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, data_root=data_root,
                  split='validation', pipeline=test_pipeline))
-test_evaluator = [dict(type='PixelMetrics')]
+# test_evaluator comes from the evaluator base (ade20k.py).
+_base_ = ['../evaluators/ade20k.py']

@@ -38,4 +38,5 @@ test_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, data_root=data_root, split='val',
                  pipeline=test_pipeline))
-test_evaluator = [dict(type='PixelMetrics')]
+# test_evaluator comes from the evaluator base (cityscapes.py).
+_base_ = ['../evaluators/cityscapes.py']

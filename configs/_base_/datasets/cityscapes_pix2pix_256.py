@@ -36,4 +36,5 @@ test_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, data_root=data_root, split='val',
                  direction='BtoA', pipeline=test_pipeline))
-test_evaluator = [dict(type='PixelMetrics')]
+# test_evaluator comes from the evaluator base (fid_pixel.py).
+_base_ = ['../evaluators/fid_pixel.py']

@@ -43,4 +43,5 @@ test_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root,
                  data_prefix=dict(img_path='test'),
                  pipeline=test_pipeline, test_mode=True))
-test_evaluator = [dict(type='PixelMetrics')]
+# test_evaluator comes from the evaluator base (cross_view.py).
+_base_ = ['../evaluators/cross_view.py']

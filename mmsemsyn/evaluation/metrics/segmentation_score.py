@@ -31,6 +31,24 @@ def build_lookup(label_map: Optional[Union[str, Dict[int, int]]],
     return table
 
 
+_MMSEG_DATASETS = dict(cityscapes='CityscapesDataset',
+                       ade20k='ADE20KDataset', coco_stuff='COCOStuffDataset')
+
+
+def resolve_class_names(names, num_classes: int) -> tuple:
+    """Class names of the segmenter: a list, or an mmseg dataset name."""
+    if names is None:
+        return tuple(str(i) for i in range(num_classes))
+    if isinstance(names, str):
+        if names not in _MMSEG_DATASETS:
+            raise KeyError(f'class_names={names!r}: give a list or one of '
+                           f'{sorted(_MMSEG_DATASETS)}.')
+        import mmseg.datasets as mmseg_datasets
+        names = getattr(mmseg_datasets,
+                        _MMSEG_DATASETS[names]).METAINFO['classes']
+    return tuple(names)
+
+
 @METRICS.register_module(name=['SegmentationScore', 'SegScore'])
 class SegmentationScore(BaseMetric):
     """How well a pretrained segmenter recovers the input layout.
@@ -55,7 +73,8 @@ class SegmentationScore(BaseMetric):
             before segmentation; None = the generated resolution. The
             logits are resized back to the label size, labels are never
             interpolated. Record it in the config: mIoU depends on it.
-        class_names: the segmenter's class names (for the per-class table).
+        class_names: the segmenter's class names (per-class table): a list
+            or 'cityscapes' / 'ade20k' / 'coco_stuff' (mmseg's lists).
         fake_key / label_key: data-sample fields.
         device: where the segmenter runs (default cuda if available).
     """
@@ -68,7 +87,7 @@ class SegmentationScore(BaseMetric):
                  label_map: Optional[Union[str, Dict[int, int]]] = None,
                  ignore_index: int = 255,
                  seg_scale: Optional[Sequence[int]] = None,
-                 class_names: Optional[Sequence[str]] = None,
+                 class_names: Optional[Union[str, Sequence[str]]] = None,
                  fake_key: str = 'fake_img',
                  label_key: str = 'gt_label',
                  allow_random: bool = False,
@@ -91,8 +110,8 @@ class SegmentationScore(BaseMetric):
         self.ignore_index = ignore_index
         self.lookup = build_lookup(label_map, ignore_index)
         self.seg_scale = tuple(seg_scale) if seg_scale else None
-        self.class_names = tuple(class_names) if class_names else tuple(
-            str(i) for i in range(self.num_classes))
+        self.class_names = resolve_class_names(class_names,
+                                               self.num_classes)
         if len(self.class_names) != self.num_classes:
             raise ValueError(
                 f'{len(self.class_names)} class_names for a segmenter with '

@@ -17,6 +17,7 @@ works without it.
 """
 import contextlib
 import copy
+import importlib.util
 import logging
 import os.path as osp
 import types
@@ -43,7 +44,15 @@ def load_mmseg_model_config(config: ConfigType) -> dict:
     """
     from mmengine.config import Config, ConfigDict
     if isinstance(config, str):
-        if not config.startswith('mmseg::') and not osp.isfile(config):
+        if '::' in config:  # ``mmseg::path``: a config shipped by mmseg
+            package, rel = config.split('::', 1)
+            spec = importlib.util.find_spec(package)
+            if spec is None or spec.origin is None:
+                raise ImportError(f'{config!r}: package {package!r} is not '
+                                  'installed.')
+            config = osp.join(osp.dirname(spec.origin), '.mim', 'configs',
+                              rel)
+        if not osp.isfile(config):
             raise FileNotFoundError(
                 f'Segmenter config {config!r} does not exist. Give an mmseg '
                 'config path, e.g. "mmseg::deeplabv3plus/deeplabv3plus_r101-'
