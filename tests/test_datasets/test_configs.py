@@ -53,7 +53,8 @@ def test_top_level_names(name):
     """Only the agreed names, so model/schedule bases never collide."""
     cfg = load(name)
     assert set(cfg.keys()) <= ALLOWED
-    assert cfg.test_evaluator == [dict(type='PixelMetrics')]
+    # the evaluator bases decide the metrics; here: there are some
+    assert cfg.test_evaluator and all('type' in m for m in cfg.test_evaluator)
     assert cfg.data_root.startswith('data/')
 
 
