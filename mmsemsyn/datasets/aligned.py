@@ -5,6 +5,12 @@ CMP Facades ``photo | colour label``). The dataset only records which
 window of the file is the photo and which the label map
 (``gt_img_region`` / ``gt_label_region``); ``LoadSynImage`` and
 ``LoadLabelMap`` crop them, so one file read yields both.
+
+The label window is also recorded as ``label_img_region``, so
+``LoadSynImage(key='label_img', path_key='label_path')`` loads the colour
+label itself as an image (pix2pix's original 3-channel input), to be carried
+with ``extra_image_keys=('label_img', )`` through the paired transforms,
+``PackSynInputs`` and the data preprocessor.
 """
 import os.path as osp
 from typing import List, Optional, Sequence
@@ -92,5 +98,6 @@ class AlignedDataset(SynthesisDataset):
             data_list.append(
                 dict(img_path=path, label_path=path,
                      gt_label_region=regions[label_panel],
+                     label_img_region=regions[label_panel],
                      gt_img_region=regions[1 - label_panel]))
         return data_list

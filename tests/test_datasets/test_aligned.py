@@ -168,3 +168,21 @@ def test_errors(tmp_path):
 def test_panel_regions():
     assert panel_regions(12, 4, 3) == [(0, 0, 4, 4), (4, 0, 8, 4),
                                        (8, 0, 12, 4)]
+
+
+def test_colour_label_as_extra_image(facades_root):
+    """pix2pix's own input: the colour label as an RGB image."""
+    extra = dict(extra_image_keys=('label_img', ))
+    ds = DATASETS.build(dict(
+        type='FacadesDataset', data_root=str(facades_root), split='test',
+        pipeline=PIPELINE[:2] + [
+            dict(type='LoadSynImage', key='label_img',
+                 path_key='label_path'),
+            dict(type='PairedFlip', prob=1.0, **extra),
+            dict(type='PackSynInputs', **extra)]))
+    out = ds[0]
+    rgb = out['inputs']['label_img'].permute(1, 2, 0).numpy().astype(int)
+    label = out['inputs']['label'][0].numpy()
+    keep = interior(label)
+    expect = np.asarray(FACADES_PALETTE)[label[keep]]
+    assert np.abs(rgb[keep] - expect).max() < 40
