@@ -184,3 +184,16 @@ def test_separate_ddp_without_unused_parameter_search(model):
             assert torch.isfinite(torch.as_tensor(log['loss_gen']))
     finally:
         dist.destroy_process_group()
+
+
+def test_dontcare_pixels_get_no_class_mask(model):
+    """The official-reproduction mode (unmatched grey values -> dontcare):
+    the dontcare channel of the one-hot is not a class mask."""
+    from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import \
+        SynDataPreprocessor
+    pre = SynDataPreprocessor(num_classes=6, dontcare_label=255)
+    label = torch.tensor([[[0, 5], [255, 2]]])
+    inputs = pre(dict(inputs=dict(label=[label]), data_samples=None))['inputs']
+    masks = model.class_masks(inputs)
+    assert masks.shape == (1, 6, 2, 2)
+    assert masks.sum(1).tolist() == [[[1, 1], [0, 1]]]
