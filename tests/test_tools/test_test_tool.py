@@ -23,6 +23,7 @@ test_evaluator = [
     dict(type='FID', inception_path={inception!r}, dims=64, device='cpu'),
     dict(type='SegmentationScore', seg_config={seg_cfg!r},
          seg_checkpoint={seg_ckpt!r}, device='cpu'),
+    dict(type='LPIPSDiversity', backbone_path={alex!r}, device='cpu'),
 ]
 default_hooks = dict(logger=dict(interval=1))
 """
@@ -45,7 +46,11 @@ def setup(tmp_path_factory):
     cfg_path.write_text(CONFIG.format(
         base=str(REPO / 'configs/pix2pix/pix2pix_synthetic.py'), n=5,
         inception=str(tmp / 'inception.pth'),
-        seg_cfg=tiny_segmenter_cfg(6), seg_ckpt=str(tmp / 'seg.pth')))
+        seg_cfg=tiny_segmenter_cfg(6), seg_ckpt=str(tmp / 'seg.pth'),
+        alex=str(tmp / 'alexnet.pth')))
+    import torchvision
+    torch.save(torchvision.models.alexnet(weights=None).state_dict(),
+               tmp / 'alexnet.pth')
     _write_inception_file(tmp / 'inception.pth')
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(str(cfg_path))
@@ -92,18 +97,21 @@ def test_test_tool_single_vs_two_processes(setup):
     out1, out2 = tmp / 'single.json', tmp / 'dist.json'
     r = _run([sys.executable, str(REPO / 'tools/test.py'), str(cfg),
               str(ckpt), '--work-dir', str(tmp / 'w1'), '--out', str(out1),
-              '--save-dir', str(tmp / 'pngs')], REPO)
+              '--save-dir', str(tmp / 'pngs'), '--num-samples', '2'], REPO)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     single = json.loads(out1.read_text())
     assert set(single) >= {'pixel/PSNR', 'pixel/SSIM', 'FID/fid',
-                           'seg/mIoU', 'seg/aAcc', 'seg/mAcc'}
+                           'seg/mIoU', 'seg/aAcc', 'seg/mAcc',
+                           'diversity/lpips'}
     assert 'FID/fid' in r.stdout  # the printed table
     for sub in ('fake', 'real', 'label_color'):
         assert len(list((tmp / 'pngs' / sub).glob('*.png'))) == 5
+    assert len(list((tmp / 'pngs' / 'fake_samples').glob('*.png'))) == 10
     assert not (tmp / 'pngs.tmp').exists()
     # 5 samples over 2 processes: the sampler pads one duplicate.
     r = _run(['bash', str(REPO / 'tools/dist_test.sh'), str(cfg), str(ckpt),
-              '2', '--work-dir', str(tmp / 'w2'), '--out', str(out2)], REPO,
+              '2', '--work-dir', str(tmp / 'w2'), '--out', str(out2),
+              '--num-samples', '2'], REPO,
              dict(PORT='29517'))
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert json.loads(out2.read_text()) == single

@@ -34,11 +34,14 @@ class FrechetInceptionDistance(BaseMetric):
     value equals ``python -m pytorch_fid real_pngs/ fake_pngs/``.
 
     Real statistics are computed in the same pass (one Inception forward per
-    real image). They are also written to ``real_stats_dir`` (pytorch-fid's
-    ``.npz`` format, ``mu``/``sigma``) under a hash of the real images'
-    content and the Inception weights -- independent of the number of
-    processes -- and reused from there, or given directly as
-    ``real_stats_file``, which skips the real images entirely.
+    real image, sharded like the generated images and deduplicated by
+    dataset index after the gather). With ``real_stats_dir`` they are also
+    written there in pytorch-fid's ``.npz`` format (``mu``/``sigma``), named
+    by a hash of the real images' content, the Inception weights and the
+    feature size -- never of the process count; a later run whose real
+    images hash the same reads them back instead of recomputing the
+    statistics. Give such a file (or one from ``python -m pytorch_fid
+    --save-stats``) as ``real_stats_file`` to skip the real images entirely.
 
     Args:
         inception_path: local pytorch-fid weights file; None downloads them
