@@ -1,7 +1,8 @@
 # pix2pixHD schedule: `niter` epochs at the initial lr, then `niter_decay`
 # epochs decaying linearly to 0 (the official update_learning_rate lowers
-# the lr by lr/niter_decay after each epoch past niter; LinearLR by epoch
-# from `niter` to `niter + niter_decay` gives the same per-epoch values).
+# the lr by lr/niter_decay after each epoch past niter, so the last epoch
+# runs at lr/niter_decay). mmengine's LinearLR reaches end_factor at epoch
+# end - 1, hence end = niter + niter_decay + 1 for the official values.
 niter = 100
 niter_decay = 100
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=niter + niter_decay,
@@ -10,7 +11,7 @@ val_cfg = None
 test_cfg = dict(type='TestLoop')
 param_scheduler = dict(
     generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                    by_epoch=True, begin=niter, end=niter + niter_decay)],
+                    by_epoch=True, begin=niter, end=niter + niter_decay + 1)],
     discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
                         by_epoch=True, begin=niter,
-                        end=niter + niter_decay)])
+                        end=niter + niter_decay + 1)])

@@ -48,9 +48,11 @@ def tiny_cfg(local=False, feat=False, num_D=2, vgg=False):
                           scale_reduction='sum', loss_name='loss_gan_disc'),
             feat=dict(type='FeatureMatchingLoss', loss_weight=10.0,
                       layer_weight=1.0, average_scales=True),
-            # Random VGG19 (no download); built only where a test needs it.
-            vgg=dict(type='VGGPerceptualLoss', loss_weight=10.0,
-                     pretrained=None) if vgg else None))
+            # The 'vgg' role's wiring is checked with a cheap stand-in
+            # (a random VGG19 costs ~20 s on 2 busy cores; the
+            # VGGPerceptualLoss itself is tested with the shared losses).
+            vgg=dict(type='L1Loss', loss_weight=10.0, loss_name='loss_vgg')
+            if vgg else None))
     if feat:
         cfg['encoder'] = dict(type='InstanceFeatureEncoder', feat_num=3,
                               nef=2, n_downsampling=2,
