@@ -1,5 +1,5 @@
 # CPU demo: Lab2Pix-V1 on the built-in synthetic scenes (6 classes,
-# 128x128), unpaired (each label meets a random scene photo), small widths,
+# 128x256), unpaired (each label meets a random scene photo), small widths,
 # random VGG weights (no download), a tiny mmseg FCN as the per-scale
 # cycle-segmentation network. A few minutes on 2 cores.
 _base_ = [
@@ -12,7 +12,7 @@ num_classes = 6
 tiny_norm = dict(type='BN', requires_grad=True)
 model = dict(
     data_preprocessor=dict(num_classes=num_classes),
-    generator=dict(label_nc=num_classes, init_size=(1, 1),
+    generator=dict(label_nc=num_classes, init_size=(1, 2),
                    channels=(64, 64, 64, 64, 32, 32, 16, 16)),
     discriminator=dict(discriminator=dict(base_channels=16,
                                           feat_channels=64,
@@ -36,11 +36,12 @@ model = dict(
     losses=dict(sharp=dict(ramp='iter'),
                 vgg=dict(pretrained=None),
                 consistency=dict(pretrained=None)))
+test_dataloader = dict(dataset=dict(img_size=(128, 256)))
 train_dataloader = dict(
     batch_size=2,
     dataset=dict(_delete_=True, type='UnpairedDataset', seed=0,
                  dataset=dict(type='SyntheticScenesDataset', num_samples=64,
-                              img_size=(128, 128), seed=0,
+                              img_size=(128, 256), seed=0,
                               pipeline=[dict(type='PairedFlip', prob=0.5),
                                         dict(type='PackSynInputs')])))
 n_iters = 100
