@@ -28,6 +28,15 @@ def parse_args(argv=None):
                         help='folder for the generated PNGs')
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
     parser.add_argument('--batch-size', type=int, default=1)
+    parser.add_argument(
+        '--style-seed', type=int, default=None,
+        help='pix2pixHD instance styles: seed of the random cluster centre '
+        'picked per instance (one label map, several seeds = several '
+        'styles)')
+    parser.add_argument(
+        '--style-indices', default=None,
+        help='pix2pixHD instance styles: a centre index for every '
+        'instance, or JSON {"<class or instance id>": index}')
     return parser.parse_args(argv)
 
 
@@ -38,7 +47,14 @@ def main(argv=None):
             raise FileNotFoundError(f'Input file not found: {path!r}')
     inferencer = SynthesisInferencer(args.config, args.checkpoint,
                                      device=args.device)
-    images = inferencer(args.labels, args.inst, batch_size=args.batch_size)
+    extra = {}
+    if args.style_seed is not None:
+        extra['style_seed'] = args.style_seed
+    if args.style_indices is not None:
+        import json
+        extra['style_indices'] = json.loads(args.style_indices)
+    images = inferencer(args.labels, args.inst, batch_size=args.batch_size,
+                        extra_inputs=extra or None)
     paths = inferencer.write(images, args.labels, args.out_dir)
     for path in paths:
         print(path)

@@ -37,8 +37,10 @@ class Pix2PixHD(BaseSynthesisGAN):
             (an mmsemsyn checkpoint with ``generator.model.*`` keys, or the
             official ``latest_net_G.pth``); its generator is loaded into the
             inner global generator of a ``LocalEnhancer`` (and its encoder,
-            if both have one). Loaded at construction and again by
-            ``init_weights``, so a resumed run's checkpoint still wins.
+            if both have one). Loaded by ``init_weights`` (which the
+            Runner calls before it loads/resumes a checkpoint, so a resumed
+            run's own weights win); building the model for inference or a
+            parameter count does not need the file.
         test_features: where G's instance features come from in ``predict``:
             'auto' (cluster centres when the encoder has them, else the
             encoded real photo), 'cluster' or 'encode'.
@@ -61,8 +63,12 @@ class Pix2PixHD(BaseSynthesisGAN):
         self.test_features = test_features
         self.pretrained_global = pretrained_global
         self._check_channels()
-        if pretrained_global is not None:
-            self.load_pretrained_global(pretrained_global)
+        if pretrained_global is not None and not hasattr(
+                self.generator, 'enhancer_prefixes'):
+            raise TypeError(
+                'pretrained_global loads a global generator into the inner '
+                'G1 of a LocalEnhancer, but this model\'s generator is '
+                f'{type(self.generator).__name__}; use load_from instead.')
 
     def _check_channels(self):
         semantic_nc = getattr(self.data_preprocessor, 'semantic_nc', None)

@@ -151,20 +151,18 @@ def test_pretrained_global_loads_inner_generator(tmp_path):
     torch.save(dict(meta={}, state_dict=global_model.state_dict()), path)
     local = MODELS.build(dict(tiny_cfg(local=True, feat=True),
                               pretrained_global=str(path)))
+    assert not torch.equal(local.generator.model[1].weight,
+                           global_model.generator.model[1].weight)
+    local.init_weights()  # what the Runner calls before training
     src = global_model.generator.state_dict()
     for k, v in local.generator.state_dict().items():
         if k.startswith('model.'):
             assert torch.equal(v, src[k]), k
     for k, v in local.encoder.state_dict().items():
         assert torch.equal(v, global_model.encoder.state_dict()[k])
-    # init_weights (called by the runner) re-initialises, then reloads.
-    local.init_weights()
-    assert torch.equal(local.generator.model[1].weight,
-                       src['model.1.weight'])
     # The official latest_net_G.pth (G's bare state dict) is accepted too.
     torch.save(global_model.generator.state_dict(), tmp_path / 'net_G.pth')
-    MODELS.build(dict(tiny_cfg(local=True, feat=True),
-                      pretrained_global=str(tmp_path / 'net_G.pth')))
+    local.load_pretrained_global(str(tmp_path / 'net_G.pth'))
 
 
 def test_pretrained_global_rejects_other_checkpoints(tmp_path):
@@ -172,22 +170,20 @@ def test_pretrained_global_rejects_other_checkpoints(tmp_path):
         type='GlobalGenerator', in_channels=7, ngf=8, n_downsampling=2,
         n_blocks=1)))
     torch.save(dict(state_dict=wide.state_dict()), tmp_path / 'wide.pth')
-    with pytest.raises(ValueError, match='does not match'):
-        MODELS.build(dict(tiny_cfg(local=True),
-                          pretrained_global=str(tmp_path / 'wide.pth')))
     local = MODELS.build(tiny_cfg(local=True))
+    with pytest.raises(ValueError, match='does not match'):
+        local.load_pretrained_global(str(tmp_path / 'wide.pth'))
     torch.save(dict(state_dict=local.state_dict()), tmp_path / 'local.pth')
     with pytest.raises(ValueError, match='global'):
-        MODELS.build(dict(tiny_cfg(local=True),
-                          pretrained_global=str(tmp_path / 'local.pth')))
+        local.load_pretrained_global(str(tmp_path / 'local.pth'))
     torch.save(dict(state_dict={'backbone.conv.weight': torch.zeros(1)}),
                tmp_path / 'other.pth')
     with pytest.raises(ValueError, match='global'):
-        MODELS.build(dict(tiny_cfg(local=True),
-                          pretrained_global=str(tmp_path / 'other.pth')))
-    with pytest.raises(FileNotFoundError):
-        MODELS.build(dict(tiny_cfg(local=True),
-                          pretrained_global=str(tmp_path / 'none.pth')))
+        local.load_pretrained_global(str(tmp_path / 'other.pth'))
+    missing = MODELS.build(dict(tiny_cfg(local=True),
+                                pretrained_global=str(tmp_path / 'no.pth')))
+    with pytest.raises(FileNotFoundError, match='global'):
+        missing.init_weights()
     with pytest.raises(TypeError, match='LocalEnhancer'):
         MODELS.build(dict(tiny_cfg(),
                           pretrained_global=str(tmp_path / 'wide.pth')))
