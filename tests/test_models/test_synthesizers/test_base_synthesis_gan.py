@@ -1,0 +1,166 @@
+"""The shared GAN training step of BaseSynthesisGAN (via a tiny pix2pix)."""
+import pytest
+import torch
+from mmengine.logging import MessageHub
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+from mmengine.registry import DefaultScope
+
+from mmsemsyn.models.synthesizers.pix2pix import Pix2Pix
+from mmsemsyn.structures import SynDataSample
+
+
+def tiny_pix2pix(**kwargs):
+    with DefaultScope.overwrite_default_scope('mmsemsyn'):
+        return _tiny_pix2pix(**kwargs)
+
+
+def _tiny_pix2pix(**kwargs):
+    return Pix2Pix(
+        data_preprocessor=dict(type='SynDataPreprocessor', num_classes=4),
+        generator=dict(type='UnetGenerator', in_channels=4, num_downs=5,
+                       ngf=4, use_dropout=False),
+        discriminator=dict(type='PatchDiscriminator', in_channels=7, ndf=4,
+                           n_layers=2),
+        losses=dict(
+            gan=dict(type='GANLoss', gan_type='vanilla', loss_name='loss_gan'),
+            gan_disc=dict(type='GANLoss', gan_type='vanilla',
+                          loss_weight=0.5, loss_name='loss_gan_disc'),
+            l1=dict(type='L1Loss', loss_weight=100.0, loss_name='loss_l1')),
+        **kwargs)
+
+
+def optim(model):
+    return OptimWrapperDict(
+        generator=OptimWrapper(torch.optim.Adam(
+            model.generator.parameters(), lr=1e-3)),
+        discriminator=OptimWrapper(torch.optim.Adam(
+            model.discriminator.parameters(), lr=1e-3)))
+
+
+def batch(n=2, size=32):
+    g = torch.Generator().manual_seed(0)
+    inputs = dict(
+        label=[torch.randint(0, 4, (1, size, size), generator=g)
+               for _ in range(n)],
+        img=[torch.randint(0, 256, (3, size, size), generator=g,
+                           dtype=torch.uint8) for _ in range(n)])
+    return dict(inputs=inputs, data_samples=[SynDataSample()
+                                             for _ in range(n)])
+
+
+def snapshot(module):
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def changed(before, module):
+    return any(not torch.equal(a, b)
+               for a, b in zip(before, module.parameters()))
+
+
+def set_iter(i):
+    MessageHub.get_current_instance().update_info('iter', i)
+
+
+@pytest.fixture(autouse=True)
+def reset_iter():
+    set_iter(0)
+    yield
+    set_iter(0)
+
+
+def test_train_step_updates_both_and_logs_every_loss():
+    torch.manual_seed(0)
+    model = tiny_pix2pix()
+    g0, d0 = snapshot(model.generator), snapshot(model.discriminator)
+    log = model.train_step(batch(), optim(model))
+    assert set(log) == {'loss_d_fake', 'loss_d_real', 'loss_disc',
+                        'loss_gan', 'loss_l1', 'loss_gen'}
+    assert torch.allclose(log['loss_disc'],
+                          log['loss_d_fake'] + log['loss_d_real'])
+    assert torch.allclose(log['loss_gen'], log['loss_gan'] + log['loss_l1'])
+    assert changed(g0, model.generator) and changed(d0, model.discriminator)
+    # Every network is trainable again after the step.
+    assert all(p.requires_grad for p in model.parameters())
+
+
+def test_discriminator_frozen_during_generator_update():
+    torch.manual_seed(0)
+    model = tiny_pix2pix()
+    seen = {}
+    original = model.generator_losses
+
+    def spy(inputs, outputs):
+        seen['d_requires_grad'] = [
+            p.requires_grad for p in model.discriminator.parameters()]
+        seen['d_grads_before'] = [
+            None if p.grad is None else p.grad.clone()
+            for p in model.discriminator.parameters()]
+        losses = original(inputs, outputs)
+        total = sum(losses.values())
+        # The G loss reaches G but cannot create gradients in D.
+        torch.autograd.grad(total, list(model.generator.parameters())[:1],
+                            retain_graph=True)
+        return losses
+
+    model.generator_losses = spy
+    d_ow = optim(model)
+    model.train_step(batch(), d_ow)
+    assert seen['d_requires_grad'] and not any(seen['d_requires_grad'])
+    # D grads were cleared after its own update and the G backward added
+    # nothing: all None or zero after the whole step.
+    for p in model.discriminator.parameters():
+        assert p.grad is None or not p.grad.abs().sum()
+
+
+def test_discriminator_update_does_not_touch_generator():
+    """D is trained on the detached fake: no gradient flows into G."""
+    torch.manual_seed(0)
+    model = tiny_pix2pix(discriminator_steps=2)
+    g0, d0 = snapshot(model.generator), snapshot(model.discriminator)
+    log = model.train_step(batch(), optim(model))  # iter 0: D only
+    assert 'loss_gen' not in log and 'loss_disc' in log
+    assert not changed(g0, model.generator)
+    assert changed(d0, model.discriminator)
+    assert all(p.grad is None for p in model.generator.parameters())
+
+
+@pytest.mark.parametrize('kwargs,g_turns', [
+    (dict(discriminator_steps=2), [False, True, False, True]),
+    (dict(disc_init_steps=2), [False, False, True, True]),
+    (dict(), [True, True, True, True]),
+])
+def test_generator_schedule(kwargs, g_turns):
+    torch.manual_seed(0)
+    model = tiny_pix2pix(**kwargs)
+    ow = optim(model)
+    for i, expect in enumerate(g_turns):
+        set_iter(i)
+        g0 = snapshot(model.generator)
+        log = model.train_step(batch(), ow)
+        assert ('loss_gen' in log) == expect
+        assert changed(g0, model.generator) == expect
+
+
+def test_generator_steps_runs_several_updates():
+    torch.manual_seed(0)
+    model = tiny_pix2pix(generator_steps=2)
+    calls = []
+    original = model.forward_generator
+    model.forward_generator = lambda inputs: calls.append(1) or original(
+        inputs)
+    model.train_step(batch(), optim(model))
+    assert len(calls) == 2  # once shared with D, once for the 2nd G step
+
+
+def test_predict_returns_uint8_samples():
+    torch.manual_seed(0)
+    model = tiny_pix2pix().eval()
+    data = model.data_preprocessor(batch(n=3), False)
+    samples = model(data['inputs'], data['data_samples'], mode='predict')
+    assert len(samples) == 3
+    fake = samples[0].fake_img
+    assert fake.dtype == torch.uint8 and fake.shape == (3, 32, 32)
+    tensor = model(data['inputs'], mode='tensor')
+    assert tensor.shape == (3, 3, 32, 32)
+    with pytest.raises(ValueError, match='train_step'):
+        model(data['inputs'], mode='loss')
