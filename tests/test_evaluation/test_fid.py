@@ -96,3 +96,14 @@ def test_fid_missing_weights_message(tmp_path):
     with pytest.raises(FileNotFoundError, match='nope.npz'):
         FrechetInceptionDistance(allow_random=True, dims=64,
                                  real_stats_file=str(tmp_path / 'nope.npz'))
+
+
+def test_fid_download_failure_names_url_and_option(monkeypatch):
+    def offline(*args, **kwargs):
+        raise OSError('Name or service not known')
+
+    monkeypatch.setattr(torch.hub, 'load_state_dict_from_url', offline)
+    with pytest.raises(RuntimeError) as err:
+        FrechetInceptionDistance(dims=64)
+    assert 'pt_inception-2015-12-05-6726825d.pth' in str(err.value)
+    assert 'inception_path' in str(err.value)

@@ -56,3 +56,10 @@ def test_normalisation_matches_mmseg_preprocessor():
     ours_pm1 = normalize_for_segmenter(seg, img[None].float() / 127.5 - 1,
                                        '[-1,1]')
     assert torch.allclose(ours_pm1, ours, atol=1e-4)
+
+
+def test_unreachable_checkpoint_url_names_it():
+    url = 'https://host.invalid/seg_20200606-068fcfe9.pth'
+    with pytest.raises(RuntimeError) as err:
+        build_mmseg_segmenter(tiny_segmenter_cfg(), url)
+    assert url in str(err.value) and 'local path' in str(err.value)
