@@ -1,0 +1,186 @@
+"""Lab2Pix-V1/V2 training steps (tiny widths): every loss term, the
+frozen VGG branch, the segmenters trained in G's optimizer, inference."""
+import os.path as osp
+import sys
+
+import pytest
+import torch
+from mmengine.logging import MessageHub
+
+import mmsemsyn  # noqa: F401
+from mmsemsyn.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
+from mmsemsyn.structures import SynDataSample
+from mmsemsyn.utils import register_all_modules
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from lab2pix_helpers import fast_random_vgg  # noqa: E402
+
+register_all_modules()
+NC = 4
+
+
+def batch(h, w, n=2):
+    torch.manual_seed(1)
+    label = torch.randint(0, NC, (n, 1, h, w))
+    label[0] = 0  # sample 0: background only
+    return dict(inputs=dict(label=list(label), inst=list(label * 1000),
+                            img=list(torch.randint(0, 256, (n, 3, h, w),
+                                                   dtype=torch.uint8))),
+                data_samples=[SynDataSample() for _ in range(n)])
+
+
+def hpd(in_channels, **kw):
+    cfg = dict(type='HierarchicalPerceptualDiscriminator',
+               in_channels=in_channels, base_channels=2, feat_channels=4,
+               vgg_pretrained=None)
+    cfg.update(kw)
+    return cfg
+
+
+def optim(model, g_modules=('generator', )):
+    adam = dict(type='Adam', lr=1e-3, betas=(0.5, 0.999))
+    return OPTIM_WRAPPER_CONSTRUCTORS.build(dict(
+        type='SynOptimWrapperConstructor',
+        optim_wrapper_cfg=dict(
+            generator=dict(optimizer=adam, modules=list(g_modules)),
+            discriminator=dict(optimizer=adam))))(model)
+
+
+def vgg_frozen(model):
+    return all(not p.requires_grad for d in model.discriminator.discriminators
+               for p in d.vgg.parameters())
+
+
+def test_lab2pix_v2_train_step(monkeypatch):
+    fast_random_vgg(monkeypatch)
+    model = MODELS.build(dict(
+        type='Lab2PixV2',
+        data_preprocessor=dict(type='SynDataPreprocessor', num_classes=NC,
+                               use_instance_edges=True),
+        generator=dict(type='Lab2PixV2Generator', semantic_nc=NC + 1, ngf=2,
+                       crop_size=64, aspect_ratio=1.0,
+                       num_upsampling_layers='normal', global_channels=4,
+                       encoder_channels=4),
+        discriminator=dict(type='HierarchicalPerceptualDiscriminators',
+                           num_levels=(3, 2),
+                           discriminator=hpd(NC + 1 + 3)),
+        foreground_mask=dict(type='ForegroundEnhancementMask',
+                             background_ids=[0], enhance_rate=5.0),
+        losses=dict(
+            gan=dict(type='HierarchicalGANLoss', gan_type='hinge',
+                     level_normalization='cumulative'),
+            gan_disc=dict(type='HierarchicalGANLoss', gan_type='hinge',
+                          level_normalization='cumulative',
+                          loss_name='loss_d'),
+            sharp=dict(type='SharpnessEnhancementLoss'),
+            feat=dict(type='FeatureMatchingLoss'),
+            vgg=dict(type='VGGPerceptualLoss', pretrained=None))))
+    ow = optim(model)
+    d_before = model.discriminator.discriminators[0].gcb[0][0] \
+        .weight_orig.clone()
+    vgg_before = model.discriminator.discriminators[0].vgg.features[0] \
+        .weight.clone()
+    logs = model.train_step(batch(64, 64), ow)
+    for key in ('loss_d_fake', 'loss_d_real', 'loss_d_sharp', 'loss_gan',
+                'loss_feat', 'loss_vgg', 'loss_disc', 'loss_gen'):
+        assert torch.isfinite(logs[key]), key
+    # D trained, its VGG16 branch frozen (also for the next D step)
+    assert not torch.equal(
+        model.discriminator.discriminators[0].gcb[0][0].weight_orig,
+        d_before)
+    assert vgg_frozen(model)
+    model.train_step(batch(64, 64), ow)
+    assert torch.equal(
+        model.discriminator.discriminators[0].vgg.features[0].weight,
+        vgg_before)
+    model.eval()
+    out = model.test_step(batch(64, 64))
+    assert out[0].fake_img.dtype == torch.uint8
+    assert out[0].fake_img.shape == (3, 64, 64)
+
+
+def tiny_segmenter(num_classes):
+    norm = dict(type='BN', requires_grad=True)
+    return dict(
+        type='EncoderDecoder', data_preprocessor=None,
+        backbone=dict(type='ResNetV1c', depth=18, stem_channels=4,
+                      base_channels=4, num_stages=1, strides=(1, ),
+                      dilations=(1, ), out_indices=(0, ), norm_cfg=norm),
+        decode_head=dict(type='FCNHead', in_channels=4, in_index=0,
+                         channels=4, num_convs=1, num_classes=num_classes,
+                         norm_cfg=norm,
+                         loss_decode=dict(type='CrossEntropyLoss')),
+        train_cfg=dict(), test_cfg=dict(mode='whole'))
+
+
+def v1_cfg(**kw):
+    cfg = dict(
+        type='Lab2PixV1',
+        data_preprocessor=dict(type='SynDataPreprocessor', num_classes=NC),
+        generator=dict(type='Lab2PixV1Generator', label_nc=NC,
+                       init_size=(1, 2), channels=(4, 4, 4, 4, 4, 4, 4, 4)),
+        discriminator=dict(
+            type='HierarchicalPerceptualDiscriminators',
+            num_levels=(3, 2, 1),
+            discriminator=hpd(3, spectral_norm=False, first_norm=True,
+                              pre_conv=False, out_conv=False,
+                              vgg_input_range='[-1,1]')),
+        segmenter=tiny_segmenter(NC),
+        foreground_mask=dict(type='ForegroundEnhancementMask',
+                             background_ids=[0], enhance_rate=2.0),
+        losses=dict(
+            gan=dict(type='HierarchicalGANLoss', gan_type='vanilla',
+                     scale_reduction='sum'),
+            gan_disc=dict(type='HierarchicalGANLoss', gan_type='vanilla',
+                          scale_reduction='sum', loss_weight=0.5,
+                          loss_name='loss_d'),
+            sharp=dict(type='SharpnessEnhancementLoss', blur='avgpool',
+                       ramp='iter'),
+            cycle_seg=dict(type='CycleSegmentationLoss'),
+            vgg=dict(type='VGGPerceptualLoss', pretrained=None,
+                     loss_weight=1.0, criterion='mse',
+                     layer_weights=(1 / 8, 1 / 4, 1 / 2, 1 / 16, 1 / 32)),
+            consistency=dict(type='ImageConsistencyLoss', pretrained=None)))
+    cfg.update(kw)
+    return cfg
+
+
+def test_lab2pix_v1_train_step_with_mmseg_segmenters(monkeypatch):
+    fast_random_vgg(monkeypatch)
+    hub = MessageHub.get_current_instance()
+    hub.update_info('iter', 50)
+    hub.update_info('max_iters', 100)
+    model = MODELS.build(v1_cfg())
+    assert len(model.segmenters) == 3
+    ow = optim(model, ('generator', 'segmenters'))
+    seg_before = model.segmenters[2].decode_head.conv_seg.weight.clone()
+    logs = model.train_step(batch(128, 256), ow)
+    for key in ('loss_d_fake', 'loss_d_real', 'loss_d_sharp', 'loss_gan',
+                'loss_cycle_seg', 'loss_vgg', 'loss_consistency'):
+        assert torch.isfinite(logs[key]), key
+    # lambda_2 ramped to 0.5 at iter 50 of 100
+    assert logs['loss_d_sharp'] > 0
+    # the segmenters learn with the generator (generator optimizer)
+    assert not torch.equal(model.segmenters[2].decode_head.conv_seg.weight,
+                           seg_before)
+    assert vgg_frozen(model)
+    hub.update_info('iter', 0)
+    model.eval()
+    torch.manual_seed(0)
+    out = model.test_step(batch(128, 256))
+    assert out[0].fake_img.shape == (3, 128, 256)
+
+
+def test_lab2pix_v1_inputs_and_noise(monkeypatch):
+    fast_random_vgg(monkeypatch)
+    model = MODELS.build(v1_cfg(segmenter=None, label_input='sketch'))
+    label = torch.tensor([[[0, 1], [1, 0]]])
+    sketch = model.sketch_map(dict(label=label))
+    assert torch.equal(sketch, torch.tensor([[[[1., -1.], [-1., 1.]]]]))
+    model.eval()
+    torch.manual_seed(0)
+    z = model.sample_noise(2000, 'cpu')
+    # inference noise = mean of 10 draws: std 1/sqrt(10)
+    assert abs(z.std().item() - 10**-0.5) < 0.02
+    with pytest.raises(ValueError, match='label_input'):
+        MODELS.build(v1_cfg(segmenter=None, label_input='rgb'))
