@@ -30,14 +30,15 @@ train_dataloader = dict(
     dataset=dict(
         type='UnpairedDataset',
         dataset=dict(type='CityscapesDataset', data_root=data_root,
-                     split='train', pipeline=train_pipeline)))
+                     split='train', with_instances=False,
+                     pipeline=train_pipeline)))
 test_dataloader = dict(
     batch_size=1,
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type='CityscapesDataset', data_root=data_root, split='val',
-                 pipeline=test_pipeline))
+                 with_instances=False, pipeline=test_pipeline))
 test_evaluator = [dict(type='PixelMetrics')]
 
 niter = 50
