@@ -1,12 +1,16 @@
-# pix2pixHD global generator on ADE20K (paper Sec. 4 / appendix: widths
-# scaled to 512). 150 classes + a dontcare channel for id 0 ("other"), no
-# instance maps, so G sees 151 channels and D 154. Frames are resized to
-# 512x512 because G needs sides divisible by 16 (ADE20K heights vary; the
-# official scale_width alone would not run) -- a documented deviation.
-_base_ = ['./pix2pixhd_512p_cityscapes.py']
+# pix2pixHD global generator on ADE20K (paper appendix: widths scaled to
+# 512). 150 classes + a dontcare channel for id 0 ("other"), no instance
+# maps, so G sees 151 channels and D 154. Frames are resized to 512x512
+# because G needs sides divisible by 16 (ADE20K heights vary; the official
+# scale_width alone would not run) -- a documented deviation.
+_base_ = [
+    '../_base_/models/pix2pixhd_global.py',
+    '../_base_/datasets/ade20k_256.py',
+    '../_base_/schedules/pix2pixhd_epoch.py',
+    '../_base_/default_runtime.py',
+]
 num_classes = 150
 semantic_nc = num_classes + 1
-data_root = 'data/ADEChallengeData2016'
 model = dict(
     data_preprocessor=dict(num_classes=num_classes, dontcare_label=255,
                            use_instance_edges=False),
@@ -25,9 +29,13 @@ test_pipeline = [
     dict(type='PairedResize', scale=(512, 512)),
     dict(type='PackSynInputs'),
 ]
-train_dataloader = dict(dataset=dict(
-    _delete_=True, type='ADE20KDataset', data_root=data_root,
-    split='training', pipeline=train_pipeline))
-test_dataloader = dict(dataset=dict(
-    _delete_=True, type='ADE20KDataset', data_root=data_root,
-    split='validation', pipeline=test_pipeline))
+train_dataloader = dict(
+    batch_size=1, drop_last=True,
+    sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True),
+    dataset=dict(pipeline=train_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+default_hooks = dict(
+    logger=dict(interval=100),
+    checkpoint=dict(by_epoch=True, interval=10, max_keep_ckpts=3,
+                    save_last=True))
+custom_hooks = [dict(type='SynthesisVisualizationHook', interval=1000)]
