@@ -1,6 +1,3 @@
-import os.path as osp
-
-import numpy as np
 import pytest
 import torch
 from PIL import Image

@@ -48,6 +48,10 @@ def build_fid_inception(inception_path: Optional[str] = None,
         dims: feature size (2048 = pool3, the standard FID).
     """
     from pytorch_fid.inception import InceptionV3
+    if dims not in InceptionV3.BLOCK_INDEX_BY_DIM:
+        raise ValueError(f'FID dims must be one of '
+                         f'{sorted(InceptionV3.BLOCK_INDEX_BY_DIM)}, got '
+                         f'{dims} (2048 is the standard FID).')
     url = fid_weights_url()
 
     def load(url_, *args, **kwargs):
