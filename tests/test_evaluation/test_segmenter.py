@@ -63,3 +63,9 @@ def test_unreachable_checkpoint_url_names_it():
     with pytest.raises(RuntimeError) as err:
         build_mmseg_segmenter(tiny_segmenter_cfg(), url)
     assert url in str(err.value) and 'local path' in str(err.value)
+
+
+def test_slide_inference_mode():
+    seg = build_mmseg_segmenter(tiny_segmenter_cfg(mode='slide'))
+    x = torch.randint(0, 256, (1, 3, 40, 56), dtype=torch.uint8)
+    assert segment_logits(seg, x).shape == (1, 5, 40, 56)
