@@ -21,7 +21,7 @@ The output is a feature list (every intermediate map, for feature matching)
 whose last entry is the list of level predictions, finest first, at their
 own sizes (logits: BCE-with-logits replaces the official sigmoid + BCE of V1).
 """
-from typing import List, Optional, Sequence, Union
+from typing import List, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -160,8 +160,8 @@ class HierarchicalPerceptualDiscriminator(nn.Module):
 class HierarchicalPerceptualDiscriminators(nn.Module):
     """The independent discriminators of Lab2Pix, one per image scale.
 
-    Scale ``i`` (finest first) gets a :class:`HierarchicalPerceptualDiscriminator`
-    with ``num_levels[i]`` levels: V1 uses (3, 2, 1) on the generator's three
+    Scale ``i`` (finest first) gets a
+    :class:`HierarchicalPerceptualDiscriminator` with ``num_levels[i]`` levels: V1 uses (3, 2, 1) on the generator's three
     outputs, V2 (3, 2) on an average-pooled pyramid of its one output.
 
     ``forward`` takes either a list of inputs, one per scale (V1), or one

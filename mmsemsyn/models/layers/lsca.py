@@ -1,6 +1,4 @@
 """Label-guided Spatial Co-Attention (Lab2Pix, Eq. 7)."""
-from typing import Optional, Tuple
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -48,8 +46,7 @@ class LSCA(nn.Module):
 
     def forward(self, x_prev: torch.Tensor, x_cur: torch.Tensor,
                 seg: torch.Tensor,
-                return_mask: bool = False
-                ) -> torch.Tensor:
+                return_mask: bool = False):
         seg = resize_label(seg, x_cur.shape[2:], self.label_resize,
                            self.semantic_nc)
         x1 = self.input1(F.interpolate(x_prev, scale_factor=2))
