@@ -161,8 +161,9 @@ class HierarchicalPerceptualDiscriminators(nn.Module):
     """The independent discriminators of Lab2Pix, one per image scale.
 
     Scale ``i`` (finest first) gets a
-    :class:`HierarchicalPerceptualDiscriminator` with ``num_levels[i]`` levels: V1 uses (3, 2, 1) on the generator's three
-    outputs, V2 (3, 2) on an average-pooled pyramid of its one output.
+    :class:`HierarchicalPerceptualDiscriminator` with ``num_levels[i]``
+    levels: V1 uses (3, 2, 1) on the generator's three outputs, V2 (3, 2)
+    on an average-pooled pyramid of its one output.
 
     ``forward`` takes either a list of inputs, one per scale (V1), or one
     tensor that is average-pooled (3, stride 2, pad 1, count_include_pad
