@@ -6,7 +6,8 @@ import cv2
 import pytest
 import torch
 from mmengine.config import Config
-from tiny_train_configs import load_tool, write_tiny_config
+from tiny_train_configs import (PIX2PIX_SYNTHETIC, load_tool,
+                               write_tiny_config)
 
 train_tool = load_tool('train')
 
@@ -144,10 +145,7 @@ def test_cpu_distributed_config(tmp_path, monkeypatch):
 
 
 def test_default_runtime_hooks():
-    cfg = Config.fromfile(train_tool_config := osp.join(
-        osp.dirname(train_tool.__file__), '..', 'configs', 'pix2pix',
-        'pix2pix_synthetic.py'))
-    assert train_tool_config
+    cfg = Config.fromfile(PIX2PIX_SYNTHETIC)
     hooks = cfg.default_hooks
     assert hooks.sync_buffers.type == 'BufferSyncHook'
     assert hooks.rng_state.type == 'RNGStateHook'
