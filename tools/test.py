@@ -4,7 +4,8 @@ Runs every metric of the config's ``test_evaluator`` and prints a table.
 
   --out FILE.json      also write the metrics as JSON
   --save-dir DIR       write the generated images (``fake/``), the real ones
-                       (``real/``) and the colourised labels (``label_color/``)
+                       (``real/``), the label ids (``label/``) and the colourised labels
+                       (``label_color/``)
                        as PNGs, e.g. to re-score them with pytorch-fid
   --num-samples K      K generator runs per label map (diversity metrics);
                        adds ``fake_samples/`` to --save-dir
@@ -28,6 +29,8 @@ import mmsemsyn  # noqa: F401  (applies the stack compat fixes)
 from mmsemsyn.utils import register_all_modules
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+# The repository root, so project configs' custom_imports resolve.
+sys.path.insert(1, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from train import (check_cfg_options, init_cpu_process_group,  # noqa: E402
                    setup_cpu_distributed)
 

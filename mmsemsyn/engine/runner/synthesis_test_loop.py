@@ -33,7 +33,7 @@ class SynthesisTestLoop(TestLoop):
             results are reproducible; sample 0 runs under the ambient RNG
             state, i.e. exactly as with K = 1. Each output keeps ``fake_img``
             (sample 0) and gets ``fake_imgs`` (K, 3, H, W).
-        save_dir: write ``fake/``, ``real/``, ``label_color/`` (and
+        save_dir: write ``fake/``, ``real/``, ``label/``, ``label_color/`` (and
             ``fake_samples/`` for K > 1) PNGs there. They are written into
             ``<save_dir>.tmp`` and moved into place only when the whole
             test set is done, so a failed run leaves no partial folder.
@@ -131,6 +131,11 @@ class SynthesisTestLoop(TestLoop):
             if 'gt_label' in out:
                 write('label_color', name,
                       colorize_label(out.gt_label, self.palette))
+                # The ids themselves (8-bit, or 16-bit past 255), so the
+                # label maps can be fed to tools/infer.py or other tools.
+                ids = out.gt_label[0].cpu().numpy()
+                ids = ids.astype(np.uint8 if ids.max() < 256 else np.uint16)
+                write('label', name, ids)
             if 'fake_imgs' in out:
                 for k, img in enumerate(out.fake_imgs):
                     write('fake_samples', f'{name}_{k}', to_hwc_uint8(img))
