@@ -22,7 +22,7 @@ model = dict(
         local_fusion='conv',    # Eq. 4 ('add' = Eq. 3)
         use_classifier=True,
         use_weight_map=True,
-        grouped_local=True),
+        class_conv_impl='auto'),  # see ClassSpecificLocalGenerator
     discriminator=dict(
         type='MultiScaleDiscriminator',
         num_D=2,

@@ -26,6 +26,8 @@ import torch.nn.functional as F
 from mmsemsyn.registry import MODELS
 from .spade import SPADEGenerator, xavier_init_weights
 
+CLASS_CONV_IMPLS = ('auto', 'label', 'grouped', 'loop')
+
 
 class ReflectResBlock(nn.Module):
     """x + [reflect-pad 1, conv3, IN, ReLU, reflect-pad 1, conv3, IN](x)
@@ -89,21 +91,35 @@ class ClassSpecificLocalGenerator(nn.Module):
     code).
 
     The K class convs are separate modules (``class_convs.k``, the official
-    ``deconv5_k``) but run as **one grouped conv** over the K masked copies
-    of f' (``grouped=True``): the same arithmetic as K separate convs
-    (reflect padding commutes with the mask product), in one kernel launch.
-    ``grouped=False`` is the per-class loop, kept for tests and benchmarks.
+    ``deconv5_k``, so state dicts line up) but are not run as K convs over K
+    masked copies of f'. ``class_conv_impl``:
+
+    - ``'label'``: for one-hot masks (every pixel in at most one class, the
+      normal case) conv_c(M_c * f') at p only sees the pixels of class c in
+      p's 7x7 window, so each (padded) pixel x needs only its own class's
+      kernel: ``G(x) = W_{label(x)} f'(x)`` (one matrix product per present
+      class, K times fewer multiply-adds than K convs), then every kernel
+      tap (ky, kx) adds ``G(x)[:, ky, kx]`` into class label(x)'s output at
+      x - (ky, kx) with a scatter-add. Same arithmetic as the convs
+      (reflect padding commutes with the mask product).
+    - ``'grouped'``: one grouped conv over the K masked copies (works for
+      any soft masks).
+    - ``'loop'``: the official per-class loop (reference for tests).
+    - ``'auto'``: 'label' when the masks are one-hot, else 'grouped'.
     """
 
     def __init__(self, num_local: int, ngf: int = 64, n_blocks: int = 9,
-                 fusion: str = 'conv', grouped: bool = True):
+                 fusion: str = 'conv', class_conv_impl: str = 'auto'):
         super().__init__()
         if fusion not in ('conv', 'add'):
             raise ValueError(f"local fusion must be 'conv' (Eq. 4) or 'add' "
                              f'(Eq. 3), got {fusion!r}')
+        if class_conv_impl not in CLASS_CONV_IMPLS:
+            raise ValueError(f'class_conv_impl must be one of '
+                             f'{CLASS_CONV_IMPLS}, got {class_conv_impl!r}')
         self.num_local = num_local
         self.fusion = fusion
-        self.grouped = grouped
+        self.class_conv_impl = class_conv_impl
         self.res_blocks = nn.Sequential(
             *[ReflectResBlock(ngf * 4) for _ in range(n_blocks)])
         self.upsampler = conv_transpose_upsampler(ngf * 4)
@@ -136,6 +152,55 @@ class ClassSpecificLocalGenerator(nn.Module):
         out = F.conv2d(stacked, weight, bias, groups=k)
         return torch.tanh(out).view(b, k, 3, *out.shape[2:])
 
+    def class_images_label(self, feat: torch.Tensor,
+                           masks: torch.Tensor) -> torch.Tensor:
+        """All K class convs for one-hot masks, at the cost of one (see the
+        class docstring). Pixels of no class contribute nothing."""
+        b, c, h, w = feat.shape
+        k = self.num_local
+        # label map with k = "no class", reflect-padded like the features
+        label = torch.where(masks.sum(1) > 0, masks.argmax(1),
+                            torch.full_like(masks[:, 0], k, dtype=torch.long))
+        label = F.pad(label[:, None].float(), (3, 3, 3, 3),
+                      mode='reflect')[:, 0].long()
+        feat = F.pad(feat, (3, 3, 3, 3), mode='reflect')
+        hp, wp = feat.shape[-2:]
+        pixels = feat.permute(0, 2, 3, 1).reshape(-1, c)  # (B*Hp*Wp, C)
+        flat_label = label.reshape(-1)
+        # G(x) = W_label(x) f'(x): pixels sorted by class, one product per
+        # present class, then put back in place
+        order = torch.argsort(flat_label, stable=True)
+        classes, counts = torch.unique_consecutive(flat_label[order],
+                                                   return_counts=True)
+        chunks = pixels.index_select(0, order).split(counts.tolist())
+        # every class's kernel enters the graph, so absent classes get zero
+        # gradients (not None) exactly as with K convs: Adam's momentum and
+        # DDP (find_unused_parameters=False) see the same parameters
+        weights = torch.stack([conv.weight for conv in self.class_convs])
+        weights = weights.permute(0, 2, 1, 3, 4).reshape(k, c, 3 * 49)
+        products = []
+        for cls, chunk in zip(classes.tolist(), chunks):
+            if cls == k:  # no class: contributes nothing
+                products.append(chunk.new_zeros(chunk.shape[0], 3 * 49))
+            else:
+                products.append(chunk @ weights[cls])
+        taps = torch.cat(products).index_select(0, torch.argsort(order))
+        taps = taps.view(b, hp, wp, 3, 7, 7)
+        # tap (ky, kx) of padded pixel (y + ky, x + kx) lands on output
+        # (y, x) of that pixel's class: one scatter-add over all 49 taps
+        src = torch.stack([
+            taps[:, ky:ky + h, kx:kx + w, :, ky, kx]
+            for ky in range(7) for kx in range(7)
+        ], 1).permute(0, 1, 4, 2, 3).reshape(b, 49, 3 * h * w)
+        index = torch.stack([
+            label[:, ky:ky + h, kx:kx + w]
+            for ky in range(7) for kx in range(7)
+        ], 1)[:, :, None].expand(b, 49, 3, h, w).reshape(b, 49, 3 * h * w)
+        out = src.new_zeros(b, k + 1, 3 * h * w).scatter_add(1, index, src)
+        out = out.view(b, k + 1, 3, h, w)
+        bias = torch.stack([conv.bias for conv in self.class_convs])
+        return torch.tanh(out[:, :k] + bias.view(1, k, 3, 1, 1))
+
     def forward(self, x_encode: torch.Tensor,
                 masks: torch.Tensor) -> Dict[str, torch.Tensor]:
         feat = self.upsampler(self.res_blocks(x_encode))
@@ -144,13 +209,21 @@ class ClassSpecificLocalGenerator(nn.Module):
                 f'LGGAN local feature size {tuple(feat.shape[-2:])} differs '
                 f'from the label size {tuple(masks.shape[-2:])}: H and W '
                 'must be divisible by 16.')
-        class_images = self.class_images_grouped(feat, masks) \
-            if self.grouped else self.class_images_loop(feat, masks)
+        impl = self.class_conv_impl
+        if impl == 'auto':
+            impl = 'label' if is_one_hot(masks) else 'grouped'
+        class_images = getattr(self, f'class_images_{impl}')(feat, masks)
         if self.fusion == 'conv':
             local = torch.tanh(self.fusion_conv(class_images.flatten(1, 2)))
         else:
             local = class_images.sum(1)
         return dict(feature=feat, class_images=class_images, local_img=local)
+
+
+def is_one_hot(masks: torch.Tensor) -> bool:
+    """Every value 0 or 1 and at most one mask set per pixel."""
+    return bool(((masks == 0) | (masks == 1)).all()) and \
+        bool((masks.sum(1) <= 1).all())
 
 
 def semantic_guided_pooling(feat: torch.Tensor,
@@ -185,7 +258,8 @@ class LGGANGenerator(nn.Module):
             ablations S2-S4).
         ngf: base width; E, the decoder, the local and G_w branches all
             scale with it (64 = official).
-        grouped_local: run the class convs as one grouped conv.
+        class_conv_impl: how the class convs run ('auto', 'label',
+            'grouped', 'loop'; see :class:`ClassSpecificLocalGenerator`).
         Other args: see :class:`SPADEGenerator`.
     """
 
@@ -205,7 +279,7 @@ class LGGANGenerator(nn.Module):
                  local_fusion: str = 'conv',
                  use_classifier: bool = True,
                  use_weight_map: bool = True,
-                 grouped_local: bool = True,
+                 class_conv_impl: str = 'auto',
                  init_gain: Optional[float] = 0.02):
         super().__init__()
         if isinstance(local_classes, int):
@@ -238,7 +312,7 @@ class LGGANGenerator(nn.Module):
         self.encoder = SemanticEncoder(semantic_nc, ngf)
         if use_local:
             self.local_generator = ClassSpecificLocalGenerator(
-                num_local, ngf, n_res_blocks, local_fusion, grouped_local)
+                num_local, ngf, n_res_blocks, local_fusion, class_conv_impl)
         if self.use_classifier:
             self.classifier = nn.Linear(ngf, self.num_classified)
         if self.use_weight_map:

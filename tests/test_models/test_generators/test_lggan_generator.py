@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 
-from mmsemsyn.models.generators.lggan import (LGGANGenerator,
+from mmsemsyn.models.generators.lggan import (LGGANGenerator, is_one_hot,
                                               semantic_guided_pooling)
 from mmsemsyn.models.generators.spade import count_parameters
 from mmsemsyn.registry import MODELS
@@ -55,25 +55,36 @@ def test_official_parameter_counts(cfg_file, gen, disc):
         assert g.classifier.out_features == 51
 
 
-def test_grouped_class_branch_equals_loop():
+@pytest.mark.parametrize('impl', ['label', 'grouped'])
+def test_fast_class_branch_equals_loop(impl):
     torch.manual_seed(0)
     g = LGGANGenerator(36, local_classes=35, ngf=4, spade_hidden=4,
-                       n_res_blocks=1)
+                       n_res_blocks=1, class_conv_impl=impl)
     lg = g.local_generator
+    for conv in lg.class_convs:  # non-zero biases (xavier init zeroes them)
+        torch.nn.init.normal_(conv.bias, 0, 0.1)
     feat = torch.randn(2, 4, 32, 48, requires_grad=True)
-    masks = _seg(2, 36, 32, 48)[:, :35]
-    grouped = lg.class_images_grouped(feat, masks)
+    # labels 35..37 are of no class generator: pixels with an empty mask
+    masks = _seg(2, 39, 32, 48)[:, :35]
+    fast = getattr(lg, f'class_images_{impl}')(feat, masks)
     loop = lg.class_images_loop(feat, masks)
-    assert grouped.shape == (2, 35, 3, 32, 48)
-    torch.testing.assert_close(grouped, loop, rtol=1e-5, atol=1e-6)
+    assert fast.shape == (2, 35, 3, 32, 48)
+    torch.testing.assert_close(fast, loop, rtol=1e-5, atol=1e-6)
     # gradients agree as well
-    w = torch.randn_like(grouped)
-    g1 = torch.autograd.grad((grouped * w).sum(), [feat, lg.class_convs[3]
-                                                   .weight])
-    g2 = torch.autograd.grad((loop * w).sum(), [feat, lg.class_convs[3]
-                                                .weight])
+    w = torch.randn_like(fast)
+    params = [feat, lg.class_convs[3].weight, lg.class_convs[3].bias]
+    g1 = torch.autograd.grad((fast * w).sum(), params)
+    g2 = torch.autograd.grad((loop * w).sum(), params)
     for a, b in zip(g1, g2):
-        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_auto_picks_label_impl_only_for_one_hot_masks():
+    assert is_one_hot(_seg(1, 6, 8, 8)[:, :5])
+    assert not is_one_hot(torch.full((1, 2, 4, 4), 0.5))
+    assert not is_one_hot(torch.ones(1, 2, 4, 4))
+    with pytest.raises(ValueError, match='class_conv_impl'):
+        LGGANGenerator(6, local_classes=5, ngf=2, class_conv_impl='fast')
 
 
 def test_semantic_guided_pooling():
