@@ -2,7 +2,10 @@
 # Cityscapes labelIds (35 classes, no instance maps, 512x256):
 # G 101,035,532 params; D1/D2/D3 27,942,019 / 15,342,722 / 2,743,425
 # trainable (+ frozen VGG16 pool3..pool5 branches).
-icnet_norm = dict(type='BN', requires_grad=True)
+# GroupNorm, not BN: the official batch size is 1 and mmseg's ICNet pools
+# to 1x1 in its pyramid module, where BatchNorm cannot train on one sample
+# (same parameter count as BN).
+icnet_norm = dict(type='GN', num_groups=16, requires_grad=True)
 model = dict(
     type='Lab2PixV1',
     data_preprocessor=dict(type='SynDataPreprocessor', num_classes=35),
