@@ -1,5 +1,5 @@
 # CPU demo: SPADE on the built-in synthetic scenes (6 classes + instance
-# edges, 128x128), small widths. A few minutes on 2 cores.
+# edges, 64x64), small widths.
 _base_ = [
     '../_base_/models/spade.py',
     '../_base_/datasets/synthetic_scenes.py',
@@ -17,7 +17,9 @@ model = dict(
     # no ImageNet download in the demo; set True (or a local .pth) for the
     # real VGG19 weights
     losses=dict(vgg=dict(pretrained=None)))
-train_dataloader = dict(batch_size=2)
+img_size = (64, 64)
+train_dataloader = dict(batch_size=2, dataset=dict(img_size=img_size))
+test_dataloader = dict(dataset=dict(img_size=img_size))
 
 n_iters = 100
 n_iters_decay = 100

@@ -8,8 +8,8 @@ Reads like the paper's Fig. 2 / Fig. 3:
 - the **global** image-level generator G_g: SPADE's decoder fed with E's
   deepest feature resized to the latent size (SPADE's own ``fc`` head is
   built but unused officially; we do not build it);
-- the **local** class-specific generator G_l (:class:`ClassSpecificLocalGenerator`,
-  Eq. 1-4) with its **classification** module (Eq. 5);
+- the **local** class-specific generator G_l
+  (:class:`ClassSpecificLocalGenerator`, Eq. 1-4) with its **classification** module (Eq. 5);
 - the pixel-level **weight-map** generator G_w fusing both (Eq. 6-7).
 
 Registration order (hence state-dict order) follows the official class:

@@ -7,7 +7,8 @@ from mmsemsyn.registry import MODELS
 
 @MODELS.register_module()
 class KLDLoss(nn.Module):
-    """KL(N(mu, sigma^2) || N(0, I)) = -0.5 * sum(1 + logvar - mu^2 - e^logvar).
+    """KL(N(mu, sigma^2) || N(0, I))
+    = -0.5 * sum(1 + logvar - mu^2 - exp(logvar)).
 
     A **sum** over the batch and the code dimensions (not a mean), times
     ``loss_weight`` (lambda_kld 0.05), as the official SPADE code.

@@ -30,8 +30,9 @@ class LGGAN(SPADEGAN):
     """Loss roles: ``gan``, ``feat``, ``vgg`` (applied to every output in
     ``adversarial_outputs`` and logged as ``loss_gan``, ``loss_gan_global``,
     ``loss_gan_local``, ...), ``l1_local`` (:class:`ClassSpecificL1Loss`),
-    ``classification`` (:class:`ClassPresenceCrossEntropyLoss`), optional ``l1``
-    (global pixel L1 on every output; the official scripts disable it).
+    ``classification`` (:class:`ClassPresenceCrossEntropyLoss`), optional
+    ``l1`` (global pixel L1 on every output; the official scripts disable
+    it).
 
     Args:
         adversarial_outputs: generator outputs judged by D; those missing
@@ -90,6 +91,7 @@ class LGGAN(SPADEGAN):
             losses.update(self.loss('l1_local', outputs['class_images'],
                                     outputs['class_masks'], real))
         if self.has_loss('classification') and 'class_logits' in outputs:
-            losses.update(self.loss('classification', outputs['class_logits'],
+            losses.update(self.loss('classification',
+                                    outputs['class_logits'],
                                     outputs['class_valid']))
         return losses

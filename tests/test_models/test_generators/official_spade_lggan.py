@@ -72,8 +72,10 @@ class RefSPADEGenerator(nn.Module):
             self.fc = nn.Linear(z_dim, 16 * nf * self.sw * self.sh)
         else:
             self.fc = nn.Conv2d(semantic_nc, 16 * nf, 3, padding=1)
-        blk = lambda a, b: RefSPADEResnetBlock(a, b, semantic_nc, nhidden,  # noqa
-                                               norm)
+
+        def blk(a, b):
+            return RefSPADEResnetBlock(a, b, semantic_nc, nhidden, norm)
+
         self.head_0 = blk(16 * nf, 16 * nf)
         self.G_middle_0 = blk(16 * nf, 16 * nf)
         self.G_middle_1 = blk(16 * nf, 16 * nf)
