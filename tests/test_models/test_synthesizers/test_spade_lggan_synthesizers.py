@@ -54,27 +54,7 @@ def changed(before, *modules):
     return all(not torch.equal(a, b) for a, b in zip(before, after))
 
 
-def test_spade_train_step_and_optimizer_settings():
-    model_cfg, optim_cfg = tiny('configs/spade/spade_synthetic.py')
-    model, ow = build(model_cfg, optim_cfg)
-    g = ow['generator'].optimizer.param_groups[0]
-    d = ow['discriminator'].optimizer.param_groups[0]
-    assert (g['lr'], g['betas'], d['lr'], d['betas']) == (
-        1e-4, (0.0, 0.9), 4e-4, (0.0, 0.9))
-    # (a D-final bias gets +1/-1 hinge gradients that cancel; a 1x1 latent
-    # of identical corners gives the head zero gradients: check others)
-    d_first = model.discriminator.discriminators[0].blocks[0]
-    before = snapshot(model.generator.conv_img, d_first)
-    log = model.train_step(batch(), ow)
-    assert set(log) == {'loss_d_fake', 'loss_d_real', 'loss_disc',
-                        'loss_gan', 'loss_feat', 'loss_vgg', 'loss_gen'}
-    assert all(torch.isfinite(v) for v in log.values())
-    assert changed(before, model.generator.conv_img, d_first)
-    pred = model.predict(model.data_preprocessor(batch(), False)['inputs'])
-    assert pred[0].fake_img.dtype == torch.uint8
-
-
-def test_spade_vae_trains_encoder_with_kld():
+def test_spade_vae_train_step_and_optimizer_settings():
     model_cfg, optim_cfg = tiny('configs/spade/spade_synthetic.py',
                                 head='vae', crop_size=32, z_dim=8)
     model_cfg.encoder = dict(type='SPADEVAEEncoder', ndf=2, z_dim=8,
@@ -82,10 +62,24 @@ def test_spade_vae_trains_encoder_with_kld():
     model_cfg.losses.kld = dict(type='KLDLoss', loss_weight=0.05)
     optim_cfg.generator.modules = ['generator', 'encoder']
     model, ow = build(model_cfg, optim_cfg)
-    before = snapshot(model.encoder.fc_mu, model.encoder.fc_var)
+    g = ow['generator'].optimizer.param_groups[0]
+    d = ow['discriminator'].optimizer.param_groups[0]
+    assert (g['lr'], g['betas'], d['lr'], d['betas']) == (
+        1e-4, (0.0, 0.9), 4e-4, (0.0, 0.9))
+    # (a D-final bias gets +1/-1 hinge gradients that cancel; check others)
+    d_first = model.discriminator.discriminators[0].blocks[0]
+    nets = [model.generator.conv_img, d_first, model.encoder.fc_mu,
+            model.encoder.fc_var]
+    before = snapshot(*nets)
     log = model.train_step(batch(), ow)
-    assert 'loss_kld' in log and log['loss_kld'] >= 0
-    assert changed(before, model.encoder.fc_mu, model.encoder.fc_var)
+    assert set(log) == {'loss_d_fake', 'loss_d_real', 'loss_disc',
+                        'loss_gan', 'loss_feat', 'loss_vgg', 'loss_kld',
+                        'loss_gen'}
+    assert all(torch.isfinite(v) for v in log.values())
+    assert log['loss_kld'] >= 0
+    assert changed(before, *nets)
+    pred = model.predict(model.data_preprocessor(batch(), False)['inputs'])
+    assert pred[0].fake_img.dtype == torch.uint8
 
 
 def test_spade_d_loss_is_fake_plus_real_not_halved():
