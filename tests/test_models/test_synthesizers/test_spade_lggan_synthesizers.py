@@ -147,12 +147,16 @@ def test_lggan_losses_equal_three_separate_official_passes():
 
 
 def test_lggan_global_only_ablation_judges_one_output():
-    model_cfg, optim_cfg = tiny(
+    model_cfg, _ = tiny(
         'configs/lggan/lggan_s1_global_cityscapes.py', semantic_nc=NC + 1,
         local_classes=NC, num_upsampling_layers='normal')
     model_cfg.data_preprocessor.num_classes = NC
     model_cfg.discriminator.discriminator.in_channels = NC + 4
-    model, ow = build(model_cfg, optim_cfg)
-    log = model.train_step(batch(), ow)
-    assert set(log) == {'loss_d_fake', 'loss_d_real', 'loss_disc',
-                        'loss_gan', 'loss_feat', 'loss_vgg', 'loss_gen'}
+    model = MODELS.build(model_cfg)
+    assert set(model.losses) == {'gan', 'feat', 'vgg'}
+    inputs = model.data_preprocessor(batch(), True)['inputs']
+    with torch.no_grad():
+        out = model.forward_generator(inputs)
+        d = model.discriminator_losses(inputs, out)
+    assert set(out) == {'fake_img', 'global_img'}
+    assert set(d) == {'loss_d_fake', 'loss_d_real'}
