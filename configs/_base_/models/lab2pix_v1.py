@@ -33,7 +33,8 @@ model = dict(
             pre_conv=False,
             out_conv=False,
             vgg_pretrained=True,
-            vgg_input_range='[-1,1]')),
+            vgg_input_range='[-1,1]',
+            init_type='normal')),
     # One ICNet per scale, trained from scratch with the generator (the
     # official hand-written ICNet has 6,837,353 params; this is mmseg's
     # ICNet-R18 without auxiliary heads). Images enter as [-1, 1], as the

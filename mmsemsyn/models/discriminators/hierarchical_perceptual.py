@@ -21,7 +21,7 @@ The output is a feature list (every intermediate map, for feature matching)
 whose last entry is the list of level predictions, finest first, at their
 own sizes (logits: BCE-with-logits replaces the official sigmoid + BCE of V1).
 """
-from typing import List, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -53,6 +53,11 @@ class HierarchicalPerceptualDiscriminator(nn.Module):
             None (random, tests).
         vgg_input_range: '[-1,1]' (V1) or 'imagenet' (V2).
         image_channels: the image is the last ``image_channels`` channels.
+        init_type: 'xavier' (V2: SPADE's ``init_weights('xavier', 0.02)``),
+            'normal' (V1: conv weights N(0, 0.02)) or None; the frozen VGG
+            branch keeps its weights (the official V1 ``weights_init`` also
+            overwrites the VGG convs with N(0, 0.02): not reproduced).
+        init_gain: gain of that init.
     """
 
     def __init__(self,
@@ -67,7 +72,9 @@ class HierarchicalPerceptualDiscriminator(nn.Module):
                  out_conv: bool = True,
                  vgg_pretrained: Union[str, bool, None] = True,
                  vgg_input_range: str = 'imagenet',
-                 image_channels: int = 3):
+                 image_channels: int = 3,
+                 init_type: Optional[str] = 'xavier',
+                 init_gain: float = 0.02):
         super().__init__()
         if not 1 <= num_levels <= 3:
             raise ValueError(f'num_levels must be 1, 2 or 3 (VGG16 pool3..'
@@ -114,6 +121,23 @@ class HierarchicalPerceptualDiscriminator(nn.Module):
                     ]
             head.append(nn.Conv2d(feat_channels, 1, 5, 1, 2))
             self.out.append(nn.Sequential(*head))
+        self.init_weights(init_type, init_gain)
+
+    def init_weights(self, init_type: Optional[str], gain: float) -> None:
+        if init_type is None:
+            return
+        if init_type not in ('xavier', 'normal'):
+            raise ValueError(f"init_type must be 'xavier', 'normal' or None, "
+                             f'got {init_type!r}')
+        from mmsemsyn.models.generators.lab2pix_v1 import normal_conv_init
+        from mmsemsyn.models.generators.spade import xavier_init_weights
+        for name, child in self.named_children():
+            if name == 'vgg':
+                continue
+            if init_type == 'xavier':
+                xavier_init_weights(child, gain)
+            else:
+                normal_conv_init(child, gain)
 
     def conv_block(self, cin: int, cout: int, kernel_size: int, stride: int,
                    padding: int) -> nn.Module:

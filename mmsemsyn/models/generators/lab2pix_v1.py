@@ -12,6 +12,23 @@ from mmsemsyn.models.layers.lsca import LSCA
 from mmsemsyn.models.layers.norm import build_norm_layer
 
 
+def normal_conv_init(module: nn.Module, gain: float = 0.02,
+                     skip: Optional[nn.Module] = None) -> None:
+    """The official V1 ``weights_init``: every conv weight ~ N(0, gain),
+    biases and Linear layers left at PyTorch's defaults (BatchNorm scales
+    N(1, gain)). ``skip``: a frozen submodule to leave untouched."""
+    skipped = set(skip.modules()) if skip is not None else set()
+    for m in module.modules():
+        if m in skipped:
+            continue
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+            weight = getattr(m, 'weight_orig', m.weight)
+            nn.init.normal_(weight, 0.0, gain)
+        elif isinstance(m, nn.BatchNorm2d) and m.weight is not None:
+            nn.init.normal_(m.weight, 1.0, gain)
+            nn.init.zeros_(m.bias)
+
+
 class SketchLabelEncoder(nn.Sequential):
     """Sketch label encoder of Fig. 3: conv5 then ``num_downsample`` stride-2
     conv3, each with norm + ReLU, widths doubling up to ``max_channels``."""
@@ -57,6 +74,8 @@ class Lab2PixV1Generator(nn.Module):
             the parameter count is the official 101,035,532).
         norm_cfg: DG-Norm options (IN, ``gamma`` without offset, pooled
             labels: the official V1 norm).
+        init_gain: N(0, gain) conv init of the official code (None: PyTorch
+            defaults).
     """
 
     def __init__(self,
@@ -73,7 +92,8 @@ class Lab2PixV1Generator(nn.Module):
                  global_channels: int = 128,
                  sketch_base_channels: int = 64,
                  norm_cfg: Optional[dict] = None,
-                 lsca_norm: str = 'IN'):
+                 lsca_norm: str = 'IN',
+                 init_gain: Optional[float] = 0.02):
         super().__init__()
         if task not in ('semantic', 'sketch'):
             raise ValueError(f"task must be 'semantic' or 'sketch', got "
@@ -124,6 +144,8 @@ class Lab2PixV1Generator(nn.Module):
             # Block i normalises at stride 2**(7 - i) of the output.
             self.global_encoder = GlobalLabelEncoder(label_nc,
                                                      global_channels, 64, 8)
+        if init_gain is not None:
+            normal_conv_init(self, init_gain)
 
     def forward(self, seg: torch.Tensor,
                 noise: Optional[torch.Tensor] = None) -> List[torch.Tensor]:

@@ -6,6 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmsemsyn.registry import MODELS
+from mmsemsyn.models.generators.spade import xavier_init_weights
 from mmsemsyn.models.layers.dg_norm import DGNormResBlock, GlobalLabelEncoder
 
 NUM_UPSAMPLINGS = {'normal': 5, 'more': 6, 'most': 7}
@@ -35,6 +36,8 @@ class Lab2PixV2Generator(nn.Module):
         use_global_encoder: False gives the SPADE generator (ablation A-D_s).
         global_channels / encoder_channels: DG-Norm hidden width (128) and
             the encoder's first width (64).
+        init_gain: xavier-normal gain of the official ``init_weights(
+            'xavier', 0.02)`` (None: PyTorch defaults).
     """
 
     def __init__(self,
@@ -48,7 +51,8 @@ class Lab2PixV2Generator(nn.Module):
                  use_global_encoder: bool = True,
                  global_channels: int = 128,
                  encoder_channels: int = 64,
-                 out_channels: int = 3):
+                 out_channels: int = 3,
+                 init_gain: Optional[float] = 0.02):
         super().__init__()
         if num_upsampling_layers not in NUM_UPSAMPLINGS:
             raise ValueError(f'num_upsampling_layers must be one of '
@@ -85,6 +89,8 @@ class Lab2PixV2Generator(nn.Module):
             self.up_4 = block(nf, nf // 2)
             final_nc = nf // 2
         self.conv_img = nn.Conv2d(final_nc, out_channels, 3, padding=1)
+        if init_gain is not None:
+            xavier_init_weights(self, init_gain)
 
     def _blocks(self):
         """(block, upsample-before) pairs in forward order."""
