@@ -96,3 +96,15 @@ def test_multiscale_container(monkeypatch):
     assert pyramid[1][-1][0].shape[-1] == 4
     with pytest.raises(ValueError, match='scale inputs'):
         ds(imgs[:2])
+
+
+def test_official_init_leaves_vgg_alone(monkeypatch):
+    fast_random_vgg(monkeypatch)
+    torch.manual_seed(0)
+    d = tiny_hpd(num_levels=1, feat_channels=64, spectral_norm=False,
+                 init_type='normal')
+    assert abs(d.gcb[0][0].weight.std().item() - 0.02) < 0.002
+    # torchvision's kaiming init of VGG conv1_1: std sqrt(2 / (64 * 9))
+    assert d.vgg.features[0].weight.std().item() > 0.04
+    with pytest.raises(ValueError, match='init_type'):
+        tiny_hpd(init_type='kaiming')
