@@ -1,7 +1,7 @@
 # CPU demo: Lab2Pix-V1 on the built-in synthetic scenes (6 classes,
 # 128x256), unpaired (each label meets a random scene photo), small widths,
 # random VGG weights (no download), a tiny mmseg FCN as the per-scale
-# cycle-segmentation network. A few minutes on 2 cores.
+# cycle-segmentation network. 200 iterations: tens of minutes on 2 CPU cores.
 _base_ = [
     '../_base_/models/lab2pix_v1.py',
     '../_base_/datasets/synthetic_scenes.py',

@@ -1,5 +1,6 @@
 # CPU demo: Lab2Pix-V2 on the built-in synthetic scenes (6 classes +
-# instance edges, 128x128), small widths, random VGG weights (no download).
+# instance edges, 128x128), small widths, random VGG weights (no download);
+# several seconds per iteration on 2 CPU cores (VGG passes dominate).
 _base_ = [
     '../_base_/models/lab2pix_v2.py',
     '../_base_/datasets/synthetic_scenes.py',
