@@ -185,17 +185,21 @@ class ClassSpecificLocalGenerator(nn.Module):
             else:
                 products.append(chunk @ weights[cls])
         taps = torch.cat(products).index_select(0, torch.argsort(order))
-        taps = taps.view(b, hp, wp, 3, 7, 7)
         # tap (ky, kx) of padded pixel (y + ky, x + kx) lands on output
-        # (y, x) of that pixel's class: one scatter-add over all 49 taps
-        src = torch.stack([
-            taps[:, ky:ky + h, kx:kx + w, :, ky, kx]
-            for ky in range(7) for kx in range(7)
-        ], 1).permute(0, 1, 4, 2, 3).reshape(b, 49, 3 * h * w)
-        index = torch.stack([
-            label[:, ky:ky + h, kx:kx + w]
-            for ky in range(7) for kx in range(7)
-        ], 1)[:, :, None].expand(b, 49, 3, h, w).reshape(b, 49, 3 * h * w)
+        # (y, x) of that pixel's class. The (ky, kx, y, x) -> (y + ky,
+        # x + kx) "diagonal" is a strided view (no copies of 49 slices), then
+        # one scatter-add over all 49 taps.
+        taps = taps.view(b, hp, wp, 3, 7, 7).permute(0, 3, 4, 5, 1,
+                                                     2).contiguous()
+        s_b, s_o, s_ky, s_kx, s_y, s_x = taps.stride()
+        src = taps.as_strided((b, 7, 7, 3, h, w),
+                              (s_b, s_ky + s_y, s_kx + s_x, s_o, s_y, s_x))
+        src = src.reshape(b, 49, 3 * h * w)
+        label = label.contiguous()
+        l_b, l_y, l_x = label.stride()
+        index = label.as_strided((b, 7, 7, 1, h, w),
+                                 (l_b, l_y, l_x, 0, l_y, l_x))
+        index = index.expand(b, 7, 7, 3, h, w).reshape(b, 49, 3 * h * w)
         out = src.new_zeros(b, k + 1, 3 * h * w).scatter_add(1, index, src)
         out = out.view(b, k + 1, 3, h, w)
         bias = torch.stack([conv.bias for conv in self.class_convs])
