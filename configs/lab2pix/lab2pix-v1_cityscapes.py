@@ -6,6 +6,7 @@
 # code: lab2pix-v1_ablation-H_u_cityscapes.py).
 _base_ = [
     '../_base_/models/lab2pix_v1.py',
+    '../_base_/evaluators/cityscapes.py',
     '../_base_/default_runtime.py',
 ]
 data_root = 'data/cityscapes'
@@ -39,7 +40,6 @@ test_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type='CityscapesDataset', data_root=data_root, split='val',
                  with_instances=False, pipeline=test_pipeline))
-test_evaluator = [dict(type='PixelMetrics')]
 
 niter = 50
 niter_decay = 50
@@ -49,8 +49,8 @@ val_cfg = None
 test_cfg = dict(type='TestLoop')
 param_scheduler = dict(
     generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                    by_epoch=True, begin=niter, end=niter + niter_decay)],
+                    by_epoch=True, begin=niter, end=niter + niter_decay + 1)],
     discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
                         by_epoch=True, begin=niter,
-                        end=niter + niter_decay)])
+                        end=niter + niter_decay + 1)])
 custom_hooks = [dict(type='SynthesisVisualizationHook', interval=1000)]

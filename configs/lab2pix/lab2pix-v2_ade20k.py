@@ -21,8 +21,8 @@ niter_decay = 50
 train_cfg = dict(max_epochs=niter + niter_decay)
 param_scheduler = dict(
     generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                    by_epoch=True, begin=niter, end=niter + niter_decay)],
+                    by_epoch=True, begin=niter, end=niter + niter_decay + 1)],
     discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
                         by_epoch=True, begin=niter,
-                        end=niter + niter_decay)])
+                        end=niter + niter_decay + 1)])
 custom_hooks = [dict(type='SynthesisVisualizationHook', interval=1000)]

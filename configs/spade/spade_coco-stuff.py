@@ -20,10 +20,10 @@ niter_decay = 50
 train_cfg = dict(max_epochs=niter + niter_decay)
 param_scheduler = dict(
     generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                    by_epoch=True, begin=niter, end=niter + niter_decay)],
+                    by_epoch=True, begin=niter, end=niter + niter_decay + 1)],
     discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
                         by_epoch=True, begin=niter,
-                        end=niter + niter_decay)])
+                        end=niter + niter_decay + 1)])
 train_dataloader = dict(
     batch_size=4,  # per GPU; x 8 GPUs = paper's 32
     num_workers=2,

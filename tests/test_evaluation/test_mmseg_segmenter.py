@@ -11,9 +11,16 @@ from tiny_segmenter import tiny_segmenter_cfg
 
 def test_frozen_segmenter_stays_eval_and_keeps_scope():
     from mmengine.registry import DefaultScope
-    before = DefaultScope.get_current_instance()
-    seg = build_mmseg_segmenter(tiny_segmenter_cfg())
-    assert DefaultScope.get_current_instance() is before
+    def current_scope():
+        # mmengine restores its scopes as deep copies: compare names.
+        scope = DefaultScope.get_current_instance()
+        return None if scope is None else scope.scope_name
+
+    for outer in (None, 'mmsemsyn'):
+        with DefaultScope.overwrite_default_scope(outer):
+            before = current_scope()
+            seg = build_mmseg_segmenter(tiny_segmenter_cfg())
+            assert current_scope() == before
     assert not any(p.requires_grad for p in seg.parameters())
     # SyncBN reverted (single-process / CPU use).
     assert not any(isinstance(m, nn.SyncBatchNorm) for m in seg.modules())

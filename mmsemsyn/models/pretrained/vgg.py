@@ -38,16 +38,41 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
+def _vgg_features(arch: str) -> nn.Sequential:
+    """The convolutional part of torchvision's VGG, without the 120M-param
+    classifier (never used for features, and slow to initialise)."""
+    from torchvision.models import vgg
+    return vgg.make_layers(vgg.cfgs[{'vgg16': 'D', 'vgg19': 'E'}[arch]],
+                           batch_norm=False)
+
+
+def _load_features(features: nn.Sequential, state: dict, arch: str,
+                   source: str) -> None:
+    state = state.get('state_dict', state)
+    if any(k.startswith('features.') for k in state):
+        state = {k[len('features.'):]: v for k, v in state.items()
+                 if k.startswith('features.')}
+    try:
+        missing, _ = features.load_state_dict(state, strict=False)
+    except RuntimeError as err:  # shape mismatch: another architecture
+        raise KeyError(f'{source!r} does not fit torchvision {arch}: {err}'
+                       ) from err
+    if missing:
+        raise KeyError(f'{source!r} is not a torchvision {arch} checkpoint: '
+                       f'missing features.{missing[0]} (and '
+                       f'{len(missing) - 1} more).')
+
+
 def _build_features(arch: str, pretrained: Union[str, bool, None]
                     ) -> nn.Sequential:
-    import torchvision
-    ctor = getattr(torchvision.models, arch)
+    features = _vgg_features(arch)
     if pretrained is True or pretrained == 'torchvision':
+        import torchvision
         weights = {'vgg16': torchvision.models.VGG16_Weights.IMAGENET1K_V1,
                    'vgg19': torchvision.models.VGG19_Weights.IMAGENET1K_V1
                    }[arch]
         try:
-            return ctor(weights=weights).features
+            state = weights.get_state_dict(progress=False)
         except Exception as err:  # no network, blocked hub, ...
             raise RuntimeError(
                 f'Could not download the torchvision {arch} ImageNet '
@@ -55,24 +80,19 @@ def _build_features(arch: str, pretrained: Union[str, bool, None]
                 f'pass its path as pretrained=..., e.g. --cfg-options '
                 f'"model.losses.vgg.pretrained=/path/to/{arch}.pth".'
             ) from err
-    net = ctor(weights=None)
-    if isinstance(pretrained, str):
+        _load_features(features, state, arch, weights.url)
+    elif isinstance(pretrained, str):
         if not osp.isfile(pretrained):
             raise FileNotFoundError(
                 f'VGG weights file {pretrained!r} does not exist. Give the '
                 'path of a torchvision state_dict, or pretrained=True to '
                 'download the standard ImageNet weights.')
         state = torch.load(pretrained, map_location='cpu', weights_only=True)
-        state = state.get('state_dict', state)
-        if not any(k.startswith('features.') for k in state):
-            state = {f'features.{k}': v for k, v in state.items()}
-        missing, _ = net.load_state_dict(state, strict=False)
-        missing = [k for k in missing if k.startswith('features.')]
-        if missing:
-            raise KeyError(
-                f'{pretrained!r} is not a torchvision {arch} checkpoint: '
-                f'missing {missing[:3]}...')
-    return net.features
+        _load_features(features, state, arch, pretrained)
+    elif pretrained not in (None, False):
+        raise ValueError(f'pretrained must be True, a file path or None, '
+                         f'got {pretrained!r}')
+    return features
 
 
 class VGGFeatureExtractor(nn.Module):

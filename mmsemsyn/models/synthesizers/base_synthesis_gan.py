@@ -1,4 +1,5 @@
 """The GAN training step shared by every method."""
+from contextlib import contextmanager
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -18,6 +19,22 @@ def set_requires_grad(module: Optional[nn.Module], flag: bool) -> None:
         return
     for param in module.parameters():
         param.requires_grad_(flag)
+
+
+@contextmanager
+def frozen(module: Optional[nn.Module]):
+    """Freeze ``module`` inside the block, then restore every parameter's
+    own flag -- parts that were frozen before (e.g. a discriminator's VGG
+    branch) stay frozen."""
+    params = [] if module is None else [
+        p for p in module.parameters() if p.requires_grad]
+    for param in params:
+        param.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for param in params:
+            param.requires_grad_(True)
 
 
 def to_uint8_image(img: torch.Tensor) -> torch.Tensor:
@@ -132,15 +149,14 @@ class BaseSynthesisGAN(BaseModel):
             log_vars['loss_disc'] = log_vars.pop('loss')
 
         if update_g:
-            set_requires_grad(self.discriminator, False)
-            for step in range(self.generator_steps):
-                with gen_ow.optim_context(self.generator):
-                    if step > 0:
-                        outputs = self.forward_generator(inputs)
-                    g_losses = self.generator_losses(inputs, outputs)
-                    g_loss, g_log = self.parse_losses(g_losses)
-                gen_ow.update_params(g_loss)
-            set_requires_grad(self.discriminator, True)
+            with frozen(self.discriminator):
+                for step in range(self.generator_steps):
+                    with gen_ow.optim_context(self.generator):
+                        if step > 0:
+                            outputs = self.forward_generator(inputs)
+                        g_losses = self.generator_losses(inputs, outputs)
+                        g_loss, g_log = self.parse_losses(g_losses)
+                    gen_ow.update_params(g_loss)
             log_vars.update(g_log)
             log_vars['loss_gen'] = log_vars.pop('loss')
         return log_vars

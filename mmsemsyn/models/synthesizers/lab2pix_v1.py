@@ -7,11 +7,10 @@ import torch.nn.functional as F
 
 from mmsemsyn.registry import MODELS
 from .base_synthesis_gan import BaseSynthesisGAN
-from .lab2pix_v2 import FrozenSubmodulesMixin
 
 
 @MODELS.register_module()
-class Lab2PixV1(FrozenSubmodulesMixin, BaseSynthesisGAN):
+class Lab2PixV1(BaseSynthesisGAN):
     """Lab2Pix-V1: a label-adaptive generator emits three scales from noise
     and the label; one hierarchical perceptual discriminator per scale
     judges them against an *unrelated* real image (unpaired data); one
@@ -59,7 +58,6 @@ class Lab2PixV1(FrozenSubmodulesMixin, BaseSynthesisGAN):
             self.segmenters = nn.ModuleList(
                 build_mmseg_segmenter(segmenter, frozen=False)
                 for _ in range(num_outputs))
-        self._frozen = self._frozen_names()
 
     # ---- inputs ---------------------------------------------------------
     def generator_label(self, inputs: dict) -> torch.Tensor:

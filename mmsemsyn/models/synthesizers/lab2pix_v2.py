@@ -16,29 +16,8 @@ def split_batch(pred, n: int):
     return [a for a, _ in pairs], [b for _, b in pairs]
 
 
-class FrozenSubmodulesMixin:
-    """Keeps a discriminator's frozen parts (the VGG16 perceptual branch)
-    frozen: the shared GAN step unfreezes *every* D parameter after the
-    generator update, which would let the D optimizer train them."""
-
-    def _frozen_names(self):
-        return [name for name, p in self.discriminator.named_parameters()
-                if not p.requires_grad]
-
-    def _refreeze(self) -> None:
-        params = dict(self.discriminator.named_parameters())
-        for name in self._frozen:
-            params[name].requires_grad_(False)
-
-    def train_step(self, data, optim_wrapper):
-        try:
-            return super().train_step(data, optim_wrapper)
-        finally:
-            self._refreeze()
-
-
 @MODELS.register_module()
-class Lab2PixV2(FrozenSubmodulesMixin, BaseSynthesisGAN):
+class Lab2PixV2(BaseSynthesisGAN):
     """Lab2Pix-V2: DG-Norm generator, label-conditioned hierarchical
     perceptual discriminators on an image pyramid, hinge loss weighted by
     the foreground enhancement mask, sharpness enhancement, VGG19
@@ -58,7 +37,6 @@ class Lab2PixV2(FrozenSubmodulesMixin, BaseSynthesisGAN):
         super().__init__(*args, **kwargs)
         self.foreground_mask = MODELS.build(foreground_mask) \
             if foreground_mask is not None else None
-        self._frozen = self._frozen_names()
 
     def forward_generator(self, inputs: dict) -> dict:
         return dict(fake_img=self.generator(inputs['semantics']))

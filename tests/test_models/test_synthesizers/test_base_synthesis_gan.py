@@ -164,3 +164,18 @@ def test_predict_returns_uint8_samples():
     assert tensor.shape == (3, 3, 32, 32)
     with pytest.raises(ValueError, match='train_step'):
         model(data['inputs'], mode='loss')
+
+
+def test_frozen_discriminator_parts_stay_frozen():
+    """The G step freezes D and then restores each parameter's own flag: a
+    part frozen before (e.g. a perceptual VGG branch) is not unfrozen."""
+    torch.manual_seed(0)
+    model = tiny_pix2pix()
+    first = model.discriminator.blocks[0][0]
+    first.requires_grad_(False)
+    before = snapshot(first)
+    model.train_step(batch(), optim(model))
+    assert not any(p.requires_grad for p in first.parameters())
+    assert all(p.requires_grad
+               for p in model.discriminator.blocks[1].parameters())
+    assert not changed(before, first)
