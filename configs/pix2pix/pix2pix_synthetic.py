@@ -12,8 +12,8 @@ model = dict(
     generator=dict(in_channels=num_classes, num_downs=7, ngf=16),
     discriminator=dict(in_channels=num_classes + 3, ndf=16))
 
-n_iters = 150
-n_iters_decay = 150
+n_iters = 500
+n_iters_decay = 500
 train_cfg = dict(max_iters=n_iters + n_iters_decay)
 param_scheduler = dict(
     generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
@@ -24,5 +24,5 @@ param_scheduler = dict(
                         end=n_iters + n_iters_decay)])
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(interval=150))
-custom_hooks = [dict(type='SynthesisVisualizationHook', interval=100)]
+    checkpoint=dict(interval=500))
+custom_hooks = [dict(type='SynthesisVisualizationHook', interval=250)]
