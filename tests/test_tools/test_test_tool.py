@@ -92,18 +92,26 @@ def _run(args, cwd, env_extra=None, timeout=300):
                           text=True, timeout=timeout)
 
 
+def _single_run(tmp, cfg, ckpt):
+    """tools/test.py in one process (once per module and worker)."""
+    out1 = tmp / 'single.json'
+    if not out1.exists():
+        r = _run([sys.executable, str(REPO / 'tools/test.py'), str(cfg),
+                  str(ckpt), '--work-dir', str(tmp / 'w1'), '--out',
+                  str(out1), '--save-dir', str(tmp / 'pngs'),
+                  '--num-samples', '2'], REPO)
+        assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+        assert 'FID/fid' in r.stdout  # the printed table
+    return out1
+
+
 def test_test_tool_single_vs_two_processes(setup):
     tmp, cfg, ckpt = setup
-    out1, out2 = tmp / 'single.json', tmp / 'dist.json'
-    r = _run([sys.executable, str(REPO / 'tools/test.py'), str(cfg),
-              str(ckpt), '--work-dir', str(tmp / 'w1'), '--out', str(out1),
-              '--save-dir', str(tmp / 'pngs'), '--num-samples', '2'], REPO)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    out1, out2 = _single_run(tmp, cfg, ckpt), tmp / 'dist.json'
     single = json.loads(out1.read_text())
     assert set(single) >= {'pixel/PSNR', 'pixel/SSIM', 'FID/fid',
                            'seg/mIoU', 'seg/aAcc', 'seg/mAcc',
                            'diversity/lpips'}
-    assert 'FID/fid' in r.stdout  # the printed table
     for sub in ('fake', 'real', 'label_color'):
         assert len(list((tmp / 'pngs' / sub).glob('*.png'))) == 5
     assert len(list((tmp / 'pngs' / 'fake_samples').glob('*.png'))) == 10
@@ -120,8 +128,7 @@ def test_test_tool_single_vs_two_processes(setup):
 def test_fid_of_saved_pngs_equals_pytorch_fid(setup):
     """--save-dir output re-scored by pytorch-fid gives the reported FID."""
     tmp, cfg, ckpt = setup
-    if not (tmp / 'single.json').exists():
-        pytest.skip('needs the single-process run')
+    _single_run(tmp, cfg, ckpt)
     import pytorch_fid.fid_score as fid_score
 
     from mmsemsyn.models.pretrained.inception import build_fid_inception
