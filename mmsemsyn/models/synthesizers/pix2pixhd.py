@@ -22,11 +22,11 @@ from typing import Optional
 import torch
 
 from mmsemsyn.registry import MODELS
-from .base_synthesis_gan import BaseSynthesisGAN
+from .pix2pix import Pix2Pix
 
 
 @MODELS.register_module()
-class Pix2PixHD(BaseSynthesisGAN):
+class Pix2PixHD(Pix2Pix):
     """pix2pixHD synthesizer.
 
     Args:
@@ -177,16 +177,8 @@ class Pix2PixHD(BaseSynthesisGAN):
         return dict(fake_img=self.generator(x))
 
     # ---- D and losses -------------------------------------------------
-    def discriminate(self, semantics, img):
-        return self.discriminator(torch.cat([semantics, img], 1))
-
-    def discriminator_losses(self, inputs, outputs):
-        gan = self.losses['gan_disc']
-        pred_fake = self.discriminate(inputs['semantics'], outputs['fake_img'])
-        pred_real = self.discriminate(inputs['semantics'], inputs['img'])
-        return dict(loss_d_fake=gan(pred_fake, False, is_disc=True),
-                    loss_d_real=gan(pred_real, True, is_disc=True))
-
+    # D sees concat(label (+ edges), image) and its loss is pix2pix's
+    # (separate fake/real passes, ``gan_disc`` weighted 0.5): inherited.
     def generator_losses(self, inputs, outputs):
         fake, real = outputs['fake_img'], inputs['img']
         pred_fake = self.discriminate(inputs['semantics'], fake)

@@ -11,8 +11,7 @@ import mmsemsyn  # noqa: F401
 from mmsemsyn.registry import MODELS
 from mmsemsyn.utils import register_all_modules
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from lab2pix_helpers import (CONFIG_DIR, count,  # noqa: E402
-                             fast_random_vgg)
+from lab2pix_helpers import CONFIG_DIR, count  # noqa: E402
 
 register_all_modules()
 
@@ -23,8 +22,7 @@ def build_d(name):
     return MODELS.build(cfg.model.discriminator)
 
 
-def test_v1_discriminator_official_counts(monkeypatch):
-    fast_random_vgg(monkeypatch)
+def test_v1_discriminator_official_counts():
     d = build_d('lab2pix-v1_cityscapes.py')
     assert [count(x) for x in d.discriminators] == [42_656_707, 22_977_986,
                                                     4_478_913]
@@ -37,9 +35,8 @@ def test_v1_discriminator_official_counts(monkeypatch):
     ('lab2pix-v2_ade20k.py', 85_850_117, 63_500_165),
     ('lab2pix-v2_coco-stuff.py', 85_888_133, 63_538_181),
 ])
-def test_v2_discriminator_official_counts(monkeypatch, name, total,
+def test_v2_discriminator_official_counts(name, total,
                                           trainable):
-    fast_random_vgg(monkeypatch)
     d = build_d(name)
     assert count(d) == total
     assert count(d, trainable=True) == trainable
@@ -53,8 +50,7 @@ def tiny_hpd(**kw):
     return MODELS.build(cfg)
 
 
-def test_levels_and_features(monkeypatch):
-    fast_random_vgg(monkeypatch)
+def test_levels_and_features():
     d = tiny_hpd(num_levels=3)
     feats = d(torch.randn(2, 5, 64, 128))
     # 3 stem maps, gcb/line pairs, last gcb, then the level predictions
@@ -68,8 +64,7 @@ def test_levels_and_features(monkeypatch):
         tiny_hpd(num_levels=4)
 
 
-def test_vgg_branch_frozen_and_eval(monkeypatch):
-    fast_random_vgg(monkeypatch)
+def test_vgg_branch_frozen_and_eval():
     d = tiny_hpd(num_levels=2, spectral_norm=False, first_norm=True,
                  pre_conv=False, out_conv=False, vgg_input_range='[-1,1]',
                  in_channels=3)
@@ -82,8 +77,7 @@ def test_vgg_branch_frozen_and_eval(monkeypatch):
     assert x.grad is not None  # the generator gets gradients through VGG
 
 
-def test_multiscale_container(monkeypatch):
-    fast_random_vgg(monkeypatch)
+def test_multiscale_container():
     ds = MODELS.build(dict(
         type='HierarchicalPerceptualDiscriminators', num_levels=(3, 2, 1),
         discriminator=dict(type='HierarchicalPerceptualDiscriminator',
@@ -98,8 +92,7 @@ def test_multiscale_container(monkeypatch):
         ds(imgs[:2])
 
 
-def test_official_init_leaves_vgg_alone(monkeypatch):
-    fast_random_vgg(monkeypatch)
+def test_official_init_leaves_vgg_alone():
     torch.manual_seed(0)
     d = tiny_hpd(num_levels=1, feat_channels=64, spectral_norm=False,
                  init_type='normal')

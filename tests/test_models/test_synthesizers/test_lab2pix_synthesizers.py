@@ -1,8 +1,5 @@
 """Lab2Pix-V1/V2 training steps (tiny widths): every loss term, the
 frozen VGG branch, the segmenters trained in G's optimizer, inference."""
-import os.path as osp
-import sys
-
 import pytest
 import torch
 from mmengine.logging import MessageHub
@@ -11,9 +8,6 @@ import mmsemsyn  # noqa: F401
 from mmsemsyn.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 from mmsemsyn.structures import SynDataSample
 from mmsemsyn.utils import register_all_modules
-
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from lab2pix_helpers import fast_random_vgg  # noqa: E402
 
 register_all_modules()
 NC = 4
@@ -51,8 +45,7 @@ def vgg_frozen(model):
                for p in d.vgg.parameters())
 
 
-def test_lab2pix_v2_train_step(monkeypatch):
-    fast_random_vgg(monkeypatch)
+def test_lab2pix_v2_train_step():
     model = MODELS.build(dict(
         type='Lab2PixV2',
         data_preprocessor=dict(type='SynDataPreprocessor', num_classes=NC,
@@ -150,8 +143,7 @@ def v1_cfg(**kw):
     return cfg
 
 
-def test_lab2pix_v1_train_step_with_mmseg_segmenters(monkeypatch):
-    fast_random_vgg(monkeypatch)
+def test_lab2pix_v1_train_step_with_mmseg_segmenters():
     hub = MessageHub.get_current_instance()
     hub.update_info('iter', 50)
     hub.update_info('max_iters', 100)
@@ -176,8 +168,7 @@ def test_lab2pix_v1_train_step_with_mmseg_segmenters(monkeypatch):
     assert out[0].fake_img.shape == (3, 128, 256)
 
 
-def test_lab2pix_v1_inputs_and_noise(monkeypatch):
-    fast_random_vgg(monkeypatch)
+def test_lab2pix_v1_inputs_and_noise():
     model = MODELS.build(v1_cfg(segmenter=None, label_input='sketch'))
     label = torch.tensor([[[0, 1], [1, 0]]])
     sketch = model.sketch_map(dict(label=label))
