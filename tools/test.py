@@ -31,8 +31,8 @@ from mmsemsyn.utils import register_all_modules
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 # The repository root, so project configs' custom_imports resolve.
 sys.path.insert(1, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from train import (check_cfg_options, init_cpu_process_group,  # noqa: E402
-                   setup_cpu_distributed)
+from train import (check_cfg_options, close_process_group,  # noqa: E402
+                   init_cpu_process_group, setup_cpu_distributed)
 
 
 def parse_args(argv=None):
@@ -144,6 +144,7 @@ def main(argv=None):
         print(format_table(metrics), flush=True)
         if args.out:
             write_json(metrics, args.out)
+    close_process_group()
     return metrics
 
 

@@ -109,6 +109,19 @@ def init_cpu_process_group(cfg) -> None:
         dist.init_process_group(backend=cfg.env_cfg.dist_cfg.backend)
 
 
+def close_process_group() -> None:
+    """Wait for every rank, then tear the process group down explicitly.
+
+    Left to interpreter exit, a rank that finishes first can destroy its gloo
+    group while a peer still talks to it, and the C++ side aborts ("terminate
+    called without an active exception", SIGABRT) after all work is done.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def _registered_class(type_name):
     """The class a config ``type`` names in any mmsemsyn registry."""
     from mmsemsyn import registry
@@ -205,6 +218,7 @@ def main(argv=None):
         init_cpu_process_group(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
+    close_process_group()
     return runner
 
 
