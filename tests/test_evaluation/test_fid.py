@@ -87,6 +87,29 @@ def test_fid_dedupes_padded_samples_and_caches(metric, tmp_path):
     metric.real_stats_dir = None
 
 
+def test_fid_real_features_computed_once_per_image(metric, monkeypatch):
+    """Repeated validation: real images already seen skip the Inception,
+    and the value is the one computed from scratch."""
+    fake, real = _images(4, 5), _images(4, 6)
+    metric._real_feature_cache.clear()
+    metric.process(None, _samples(fake, real))
+    first = metric.evaluate(4)['FID/fid']
+    seen = []
+    features = metric._features
+    monkeypatch.setattr(metric, '_features', lambda samples, key: (
+        seen.append((key, len(samples))), features(samples, key))[1])
+    metric.process(None, _samples(fake, real))
+    assert metric.evaluate(4)['FID/fid'] == pytest.approx(first, abs=1e-9)
+    assert seen == [('fake_img', 4)]  # no Inception pass over real images
+    # A new real image (same size) is encoded; the known ones are not.
+    new_real = real.clone()
+    new_real[0] = 255 - new_real[0]
+    seen.clear()
+    metric.process(None, _samples(fake, new_real))
+    assert seen == [('fake_img', 4), ('gt_img', 1)]
+    metric.results = []
+
+
 def test_fid_missing_weights_message(tmp_path):
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         FrechetInceptionDistance(inception_path=str(tmp_path / 'missing.pth'))

@@ -40,7 +40,8 @@ class FrechetInceptionDistance(BaseMetric):
     by a hash of the real images' content, the Inception weights and the
     feature size -- never of the process count; a later run whose real
     images hash the same reads them back instead of recomputing the
-    statistics. Give such a file (or one from ``python -m pytorch_fid
+    statistics. Within one run (validation every N iterations) each real
+    image's Inception features are computed once and reused. Give such a file (or one from ``python -m pytorch_fid
     --save-stats``) as ``real_stats_file`` to skip the real images entirely.
 
     Args:
@@ -87,22 +88,38 @@ class FrechetInceptionDistance(BaseMetric):
                                              dims).to(self.device)
         self.weights_id = osp.basename(inception_path) if inception_path \
             else ('random' if allow_random else 'pt_inception-2015-12-05')
+        self._real_feature_cache = {}  # md5 of a real image -> feature
 
     def _features(self, data_samples, key) -> np.ndarray:
         imgs = torch.stack([torch.as_tensor(get_field(s, key))
                             for s in data_samples])
         return inception_features(self.inception, imgs).numpy()
 
+    def _real_features(self, data_samples) -> List[tuple]:
+        """(md5, feature) of each real image. A metric object lives as long
+        as its Runner, so validation during training meets the same real
+        images again and again: their features are kept by content hash
+        and the Inception runs only on images it has not seen."""
+        hashes = [hashlib.md5(np.ascontiguousarray(
+            get_field(s, self.real_key)).tobytes()).hexdigest()
+            for s in data_samples]
+        todo = [i for i, h in enumerate(hashes)
+                if h not in self._real_feature_cache]
+        if todo:
+            feats = self._features([data_samples[i] for i in todo],
+                                   self.real_key)
+            for i, feat in zip(todo, feats):
+                self._real_feature_cache[hashes[i]] = feat
+        return [(h, self._real_feature_cache[h]) for h in hashes]
+
     def process(self, data_batch, data_samples: Sequence) -> None:
         fake = self._features(data_samples, self.fake_key)
-        real = None if self.real_stats_file else self._features(
-            data_samples, self.real_key)
+        real = None if self.real_stats_file else self._real_features(
+            data_samples)
         for i, sample in enumerate(data_samples):
             result = dict(sample_idx=sample_index(sample), fake=fake[i])
             if real is not None:
-                result['real'] = real[i]
-                result['real_md5'] = hashlib.md5(np.ascontiguousarray(
-                    get_field(sample, self.real_key)).tobytes()).hexdigest()
+                result['real_md5'], result['real'] = real[i]
             self.results.append(result)
 
     # ---- real statistics -------------------------------------------------
