@@ -49,12 +49,18 @@ class BaseSynthesisGAN(BaseModel):
 
     A method subclass implements :meth:`forward_generator`,
     :meth:`discriminator_losses` and :meth:`generator_losses`; this class
-    runs them in the one training step every method shares:
+    runs them in the one training step every method shares: preprocess the
+    batch once, run the generator once (with gradients when G is updated
+    this step), then update the two networks in ``update_order``, the order
+    of the method's official trainer:
 
-    1. preprocess the batch once;
-    2. run the generator once (with gradients when G is updated this step);
-    3. update D on the detached fake (inside its optim context);
-    4. freeze D, update G on the same fake against the updated D, unfreeze.
+    - ``'d_then_g'`` (pix2pix / CycleGAN code, SelectionGAN): D on the
+      detached fake, then G -- with D frozen -- against the updated D;
+    - ``'g_then_d'`` (pix2pixHD, Lab2Pix-V1): G against the current D, then
+      D on the same fake (the official computes both losses from one
+      forward pass, then steps G and D);
+    - ``'g_then_d_fresh_fake'`` (SPADE, LGGAN, Lab2Pix-V2): G first, then D
+      on a new fake drawn from the updated G without gradients.
 
     Args:
         generator / discriminator: network configs.
@@ -64,7 +70,12 @@ class BaseSynthesisGAN(BaseModel):
         discriminator_steps: G is updated once every this many D updates.
         generator_steps: G updates per G turn.
         disc_init_steps: iterations of D-only training at the start.
+        update_order: see above; None takes the method's
+            ``default_update_order`` (its official trainer's order).
     """
+
+    UPDATE_ORDERS = ('d_then_g', 'g_then_d', 'g_then_d_fresh_fake')
+    default_update_order = 'd_then_g'
 
     def __init__(self,
                  generator: dict,
@@ -74,6 +85,7 @@ class BaseSynthesisGAN(BaseModel):
                  discriminator_steps: int = 1,
                  generator_steps: int = 1,
                  disc_init_steps: int = 0,
+                 update_order: Optional[str] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
@@ -87,6 +99,12 @@ class BaseSynthesisGAN(BaseModel):
         self.discriminator_steps = discriminator_steps
         self.generator_steps = generator_steps
         self.disc_init_steps = disc_init_steps
+        update_order = update_order or self.default_update_order
+        if update_order not in self.UPDATE_ORDERS:
+            raise ValueError(
+                f'{type(self).__name__}: update_order={update_order!r} is not '
+                f'one of {self.UPDATE_ORDERS}.')
+        self.update_order = update_order
 
     # ---- what a method defines -------------------------------------------
     def forward_generator(self, inputs: dict) -> Dict[str, torch.Tensor]:
@@ -132,34 +150,54 @@ class BaseSynthesisGAN(BaseModel):
         inputs = data['inputs']
         gen_ow = optim_wrapper['generator']
         update_g = self._generator_turn(curr_iter)
-        log_vars = {}
 
         with gen_ow.optim_context(self.generator), \
                 torch.set_grad_enabled(update_g):
             outputs = self.forward_generator(inputs)
 
-        if self.discriminator is not None:
-            disc_ow = optim_wrapper['discriminator']
-            with disc_ow.optim_context(self.discriminator):
-                d_losses = self.discriminator_losses(
-                    inputs, self.detach_outputs(outputs))
-                d_loss, d_log = self.parse_losses(d_losses)
-            disc_ow.update_params(d_loss)
-            log_vars.update(d_log)
-            log_vars['loss_disc'] = log_vars.pop('loss')
-
-        if update_g:
-            with frozen(self.discriminator):
-                for step in range(self.generator_steps):
-                    with gen_ow.optim_context(self.generator):
-                        if step > 0:
-                            outputs = self.forward_generator(inputs)
-                        g_losses = self.generator_losses(inputs, outputs)
-                        g_loss, g_log = self.parse_losses(g_losses)
-                    gen_ow.update_params(g_loss)
-            log_vars.update(g_log)
-            log_vars['loss_gen'] = log_vars.pop('loss')
+        log_vars = {}
+        if self.update_order == 'd_then_g' or not update_g:
+            log_vars.update(self._discriminator_step(inputs, outputs,
+                                                     optim_wrapper))
+            if update_g:
+                log_vars.update(self._generator_step(inputs, outputs,
+                                                     gen_ow))
+            return log_vars
+        log_vars.update(self._generator_step(inputs, outputs, gen_ow))
+        if self.update_order == 'g_then_d_fresh_fake':
+            with torch.no_grad():
+                outputs = self.forward_generator(inputs)
+        log_vars.update(self._discriminator_step(inputs, outputs,
+                                                 optim_wrapper))
         return log_vars
+
+    def _discriminator_step(self, inputs: dict, outputs: dict,
+                            optim_wrapper: OptimWrapperDict) -> dict:
+        """One D update on the detached generator outputs."""
+        if self.discriminator is None:
+            return {}
+        disc_ow = optim_wrapper['discriminator']
+        with disc_ow.optim_context(self.discriminator):
+            d_losses = self.discriminator_losses(
+                inputs, self.detach_outputs(outputs))
+            d_loss, d_log = self.parse_losses(d_losses)
+        disc_ow.update_params(d_loss)
+        d_log['loss_disc'] = d_log.pop('loss')
+        return d_log
+
+    def _generator_step(self, inputs: dict, outputs: dict, gen_ow) -> dict:
+        """``generator_steps`` G updates with D frozen (its gradients are
+        neither computed nor expected by DDP)."""
+        with frozen(self.discriminator):
+            for step in range(self.generator_steps):
+                with gen_ow.optim_context(self.generator):
+                    if step > 0:
+                        outputs = self.forward_generator(inputs)
+                    g_losses = self.generator_losses(inputs, outputs)
+                    g_loss, g_log = self.parse_losses(g_losses)
+                gen_ow.update_params(g_loss)
+        g_log['loss_gen'] = g_log.pop('loss')
+        return g_log
 
     # ---- inference: one path for val, test, the inferencer, files ----
     def forward(self,

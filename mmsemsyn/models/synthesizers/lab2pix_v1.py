@@ -36,6 +36,9 @@ class Lab2PixV1(BaseSynthesisGAN):
         num_inference_noise: inference averages this many z samples (10).
     """
 
+    # The official (pix2pixHD-based) trainer steps G, then D on the same fake.
+    default_update_order = 'g_then_d'
+
     def __init__(self, *args, segmenter: Optional[dict] = None,
                  num_segmenters: Optional[int] = None,
                  foreground_mask: Optional[dict] = None,

@@ -32,6 +32,9 @@ class Lab2PixV2(BaseSynthesisGAN):
             per-dataset background ids) or None (no mask, rows A/B_s).
     """
 
+    # SPADE's trainer: G step, then D on a fresh fake from the updated G.
+    default_update_order = 'g_then_d_fresh_fake'
+
     def __init__(self, *args, foreground_mask: Optional[dict] = None,
                  **kwargs):
         super().__init__(*args, **kwargs)

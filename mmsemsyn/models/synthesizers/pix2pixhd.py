@@ -46,6 +46,9 @@ class Pix2PixHD(Pix2Pix):
             encoded real photo), 'cluster' or 'encode'.
     """
 
+    # The official steps G, then D on the same fake (one forward pass).
+    default_update_order = 'g_then_d'
+
     def __init__(self, generator: dict, discriminator: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  losses: Optional[dict] = None,

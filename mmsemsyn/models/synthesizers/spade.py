@@ -45,6 +45,10 @@ class SPADEGAN(BaseSynthesisGAN):
             None keeps the D's own init.
     """
 
+    # The official trainer: G step, then D on a fresh fake from the updated
+    # G (generated again under no_grad). LGGAN inherits it, as its code does.
+    default_update_order = 'g_then_d_fresh_fake'
+
     def __init__(self, generator: dict, discriminator: dict,
                  encoder: Optional[dict] = None,
                  init_gain: Optional[float] = 0.02, **kwargs):

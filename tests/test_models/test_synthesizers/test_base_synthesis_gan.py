@@ -1,10 +1,13 @@
 """The shared GAN training step of BaseSynthesisGAN (via a tiny pix2pix)."""
+import copy
+
 import pytest
 import torch
 from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.registry import DefaultScope
 
+from mmsemsyn.models.synthesizers.base_synthesis_gan import frozen
 from mmsemsyn.models.synthesizers.pix2pix import Pix2Pix
 from mmsemsyn.structures import SynDataSample
 
@@ -150,6 +153,71 @@ def test_generator_steps_runs_several_updates():
         inputs)
     model.train_step(batch(), optim(model))
     assert len(calls) == 2  # once shared with D, once for the 2nd G step
+
+
+def _official_sequence(model, data, order):
+    """The update sequence of each official trainer, written out by hand."""
+    ow = optim(model)
+    inputs = model.data_preprocessor(data, True)['inputs']
+
+    def d_step(out):
+        loss, _ = model.parse_losses(model.discriminator_losses(
+            inputs, model.detach_outputs(out)))
+        ow['discriminator'].update_params(loss)
+
+    def g_step(out):
+        with frozen(model.discriminator):
+            loss, _ = model.parse_losses(model.generator_losses(inputs, out))
+            ow['generator'].update_params(loss)
+
+    out = model.forward_generator(inputs)
+    if order == 'd_then_g':  # pix2pix: backward_D, then backward_G
+        d_step(out)
+        g_step(out)
+        return
+    g_step(out)  # pix2pixHD / SPADE: the generator first
+    if order == 'g_then_d_fresh_fake':  # SPADE: D draws a new fake
+        with torch.no_grad():
+            out = model.forward_generator(inputs)
+    d_step(out)
+
+
+def test_update_orders_follow_the_official_trainers():
+    data = batch()
+    after = {}
+    for order in Pix2Pix.UPDATE_ORDERS:
+        torch.manual_seed(0)
+        model = tiny_pix2pix(update_order=order)
+        reference = copy.deepcopy(model)
+        model.train_step(data, optim(model))
+        _official_sequence(reference, data, order)
+        for (name, ours), theirs in zip(model.named_parameters(),
+                                        reference.parameters()):
+            assert torch.equal(ours, theirs), (order, name)
+        after[order] = model
+    # The orders really differ: G meets the updated or the old D; D judges
+    # the fake of the old or of the updated G.
+    assert changed(snapshot(after['d_then_g'].generator),
+                   after['g_then_d'].generator)
+    assert changed(snapshot(after['g_then_d'].discriminator),
+                   after['g_then_d_fresh_fake'].discriminator)
+
+
+def test_method_default_update_orders():
+    from mmsemsyn.models.synthesizers.lab2pix_v1 import Lab2PixV1
+    from mmsemsyn.models.synthesizers.lab2pix_v2 import Lab2PixV2
+    from mmsemsyn.models.synthesizers.lggan import LGGAN
+    from mmsemsyn.models.synthesizers.lggan_cross_view import LGGANCrossView
+    from mmsemsyn.models.synthesizers.pix2pixhd import Pix2PixHD
+    from mmsemsyn.models.synthesizers.spade import SPADEGAN
+    assert tiny_pix2pix().update_order == 'd_then_g'
+    assert Pix2PixHD.default_update_order == 'g_then_d'
+    assert Lab2PixV1.default_update_order == 'g_then_d'
+    for cls in (SPADEGAN, LGGAN, Lab2PixV2):
+        assert cls.default_update_order == 'g_then_d_fresh_fake'
+    assert LGGANCrossView.default_update_order == 'd_then_g'
+    with pytest.raises(ValueError, match="'g_first'.*d_then_g"):
+        tiny_pix2pix(update_order='g_first')
 
 
 def test_predict_returns_uint8_samples():
