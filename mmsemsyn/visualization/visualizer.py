@@ -1,4 +1,4 @@
-"""A visualizer that draws label | generated | real grids."""
+"""A visualizer that draws label | generated [| intermediates] | real grids."""
 from typing import Optional, Sequence
 
 import numpy as np
@@ -10,7 +10,9 @@ from .colorize import colorize_label, make_grid, to_hwc_uint8
 
 @VISUALIZERS.register_module()
 class SynthesisVisualizer(Visualizer):
-    """Draws one row per sample: colourised label | fake | real."""
+    """Draws one row per sample: colourised label | fake | the method's
+    intermediate images (``visual_keys``, e.g. LGGAN's global image, local
+    image and weight map) | real."""
 
     def sample_grid(self, samples: Sequence, palette: Optional[Sequence] = None
                     ) -> np.ndarray:
@@ -18,6 +20,8 @@ class SynthesisVisualizer(Visualizer):
         for s in samples:
             row = [colorize_label(s.gt_label, palette)]
             row.append(to_hwc_uint8(s.fake_img))
+            for key in s.metainfo.get('visual_keys', ()):
+                row.append(to_hwc_uint8(s.get(key)))
             if 'gt_img' in s:
                 row.append(to_hwc_uint8(s.gt_img))
             rows.append(row)

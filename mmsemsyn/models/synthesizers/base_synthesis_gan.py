@@ -1,6 +1,6 @@
 """The GAN training step shared by every method."""
 from contextlib import contextmanager
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -76,6 +76,9 @@ class BaseSynthesisGAN(BaseModel):
 
     UPDATE_ORDERS = ('d_then_g', 'g_then_d', 'g_then_d_fresh_fake')
     default_update_order = 'd_then_g'
+    # Intermediate images a method shows next to its result in sample grids
+    # (e.g. LGGAN's global and local images); see ``visual_images``.
+    visual_outputs: Tuple[str, ...] = ()
 
     def __init__(self,
                  generator: dict,
@@ -212,12 +215,23 @@ class BaseSynthesisGAN(BaseModel):
             f'{type(self).__name__} trains through train_step; forward mode '
             f'{mode!r} is not supported (use "predict" or "tensor").')
 
+    def visual_images(self, outputs: dict) -> Dict[str, torch.Tensor]:
+        """Intermediate (B, 3, H, W) images in [-1, 1] to attach to every
+        predicted sample, in display order (``visual_outputs`` by default)."""
+        return {k: outputs[k] for k in self.visual_outputs
+                if isinstance(outputs.get(k), torch.Tensor)}
+
     @torch.no_grad()
     def predict(self, inputs: dict,
                 data_samples: Optional[Sequence[SynDataSample]] = None
                 ) -> List[SynDataSample]:
-        fake = self.forward_generator(inputs)['fake_img']
-        fake = to_uint8_image(fake).cpu()
+        """One sample per input with ``fake_img`` (uint8 RGB) and, for
+        methods with intermediate images, those fields too; their names are
+        listed in the sample's ``visual_keys`` metainfo (sample grids)."""
+        outputs = self.forward_generator(inputs)
+        fake = to_uint8_image(outputs['fake_img']).cpu()
+        visuals = {k: to_uint8_image(v).cpu()
+                   for k, v in self.visual_images(outputs).items()}
         results = []
         for i in range(fake.shape[0]):
             if data_samples is not None:
@@ -225,5 +239,9 @@ class BaseSynthesisGAN(BaseModel):
             else:
                 sample = SynDataSample()
             sample.fake_img = fake[i]
+            if visuals:
+                for key, value in visuals.items():
+                    sample.set_field(value[i], key)
+                sample.set_metainfo(dict(visual_keys=tuple(visuals)))
             results.append(sample)
         return results

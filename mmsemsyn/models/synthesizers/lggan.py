@@ -40,6 +40,17 @@ class LGGAN(SPADEGAN):
             are skipped.
     """
 
+    visual_outputs = ('global_img', 'local_img')
+
+    def visual_images(self, outputs: dict) -> dict:
+        """The global and local images, and the local weight W_l of the
+        weight map (Eq. 6) as grey (white = local), as the paper's figures."""
+        visuals = super().visual_images(outputs)
+        if isinstance(outputs.get('weight_map'), torch.Tensor):
+            visuals['local_weight'] = (
+                outputs['weight_map'][:, :1] * 2 - 1).expand(-1, 3, -1, -1)
+        return visuals
+
     def __init__(self, *args, adversarial_outputs=('fake_img', 'global_img',
                                                    'local_img'), **kwargs):
         super().__init__(*args, **kwargs)

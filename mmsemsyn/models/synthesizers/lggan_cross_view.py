@@ -66,6 +66,17 @@ class LGGANCrossView(BaseSynthesisGAN):
         judged_outputs: generator outputs the losses apply to.
     """
 
+    visual_outputs = ('fake_global', 'fake_local')
+
+    def visual_images(self, outputs: dict) -> dict:
+        """Global and local images and the local attention weight (grey,
+        white = local) of Eq. 6."""
+        visuals = super().visual_images(outputs)
+        if isinstance(outputs.get('attention'), torch.Tensor):
+            visuals['local_weight'] = (
+                outputs['attention'][:, :1] * 2 - 1).expand(-1, 3, -1, -1)
+        return visuals
+
     def __init__(self,
                  *args,
                  source_key: str = 'source_img',

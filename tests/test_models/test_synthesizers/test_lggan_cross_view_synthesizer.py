@@ -150,6 +150,10 @@ def test_predict_and_missing_condition(model):
     samples = model(data['inputs'], data['data_samples'], mode='predict')
     assert samples[0].fake_img.dtype == torch.uint8
     assert samples[0].fake_img.shape == (3, H, W)
+    assert samples[0].metainfo['visual_keys'] == (
+        'fake_global', 'fake_local', 'local_weight')
+    assert all(samples[0].get(k).shape == (3, H, W)
+               for k in samples[0].metainfo['visual_keys'])
     inputs = dict(data['inputs'])
     inputs.pop('target_semantic')
     with pytest.raises(KeyError, match="target_semantic.*extra_image_keys"):

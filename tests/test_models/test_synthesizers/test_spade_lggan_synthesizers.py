@@ -160,3 +160,31 @@ def test_lggan_global_only_ablation_judges_one_output():
         d = model.discriminator_losses(inputs, out)
     assert set(out) == {'fake_img', 'global_img'}
     assert set(d) == {'loss_d_fake', 'loss_d_real'}
+
+
+def test_lggan_predict_carries_branch_images_for_sample_grids():
+    from mmsemsyn.visualization.visualizer import SynthesisVisualizer
+    model_cfg, _ = tiny('configs/lggan/lggan_synthetic.py', n_res_blocks=1)
+    model = MODELS.build(model_cfg).eval()
+    data = model.data_preprocessor(batch(), False)
+    samples = model(data['inputs'], data['data_samples'], mode='predict')
+    keys = ('global_img', 'local_img', 'local_weight')
+    with torch.no_grad():
+        out = model.forward_generator(data['inputs'])
+    for i, s in enumerate(samples):
+        assert s.metainfo['visual_keys'] == keys
+        for key in keys:
+            assert s.get(key).dtype == torch.uint8
+            assert s.get(key).shape == s.fake_img.shape
+        # the weight map's local channel, as grey
+        expect = (out['weight_map'][i, 0] * 255).round().to(torch.uint8)
+        assert (s.local_weight[0].int() - expect.int()).abs().max() <= 1
+        assert torch.equal(s.local_weight[0], s.local_weight[2])
+    grid = SynthesisVisualizer.get_instance(
+        'lggan_grid_test').sample_grid(samples)
+    # label | fake | global | local | weight | real, 32 px + 2 px padding
+    assert grid.shape == (2 + 2 * 34, 2 + 6 * 34, 3)
+    # a method without intermediates keeps label | fake | real
+    samples[0].set_metainfo(dict(visual_keys=()))
+    assert SynthesisVisualizer.get_instance('lggan_grid_test').sample_grid(
+        samples[:1]).shape == (2 + 34, 2 + 3 * 34, 3)
