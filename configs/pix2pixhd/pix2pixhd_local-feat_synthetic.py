@@ -4,7 +4,7 @@ _base_ = ['./pix2pixhd_local_synthetic.py']
 feat_num = 3
 model = dict(
     pretrained_global='work_dirs/pix2pixhd_global-feat_synthetic/'
-    'epoch_20.pth',
+    'epoch_8.pth',
     generator=dict(in_channels=6 + 1 + feat_num),
     encoder=dict(type='InstanceFeatureEncoder', in_channels=3,
                  feat_num=feat_num, nef=8, n_downsampling=4,
