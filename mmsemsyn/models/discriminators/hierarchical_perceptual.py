@@ -25,9 +25,9 @@ from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from mmsemsyn.registry import MODELS
+from mmsemsyn.models.discriminators.multiscale import run_on_pyramid
 from mmsemsyn.models.layers.mini_inception import MiniInceptionBlock
 from mmsemsyn.models.layers.norm import build_norm_layer
 from mmsemsyn.models.pretrained.vgg import VGGFeatureExtractor
@@ -220,10 +220,4 @@ class HierarchicalPerceptualDiscriminators(nn.Module):
                     f'Got {len(x)} scale inputs for {len(self)} '
                     'discriminators.')
             return [d(xi) for d, xi in zip(self.discriminators, x)]
-        outputs = []
-        for i, disc in enumerate(self.discriminators):
-            if i > 0:
-                x = F.avg_pool2d(x, 3, stride=2, padding=1,
-                                 count_include_pad=False)
-            outputs.append(disc(x))
-        return outputs
+        return run_on_pyramid(self.discriminators, x)

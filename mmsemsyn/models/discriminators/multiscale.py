@@ -1,5 +1,5 @@
 """Multi-scale PatchGAN (pix2pixHD, SPADE, LGGAN)."""
-from typing import List
+from typing import List, Sequence
 
 import torch
 import torch.nn as nn
@@ -30,10 +30,18 @@ class MultiScaleDiscriminator(nn.Module):
             MODELS.build(cfg) for _ in range(num_D))
 
     def forward(self, x: torch.Tensor) -> List[List[torch.Tensor]]:
-        outputs = []
-        for i, disc in enumerate(self.discriminators):
-            if i > 0:
-                x = F.avg_pool2d(x, 3, stride=2, padding=1,
-                                 count_include_pad=False)
-            outputs.append(disc(x))
-        return outputs
+        return run_on_pyramid(self.discriminators, x)
+
+
+def run_on_pyramid(discriminators: Sequence[nn.Module],
+                   x: torch.Tensor) -> List:
+    """Discriminator k judges ``x`` average-pooled k times (AvgPool 3,
+    stride 2, pad 1, count_include_pad=False: the pix2pixHD / SPADE
+    pyramid); returns their outputs, finest scale first."""
+    outputs = []
+    for i, disc in enumerate(discriminators):
+        if i > 0:
+            x = F.avg_pool2d(x, 3, stride=2, padding=1,
+                             count_include_pad=False)
+        outputs.append(disc(x))
+    return outputs
