@@ -23,26 +23,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from mmsemsyn.models.layers.resnet_block import ResnetBlock
 from mmsemsyn.registry import MODELS
 from .spade import SPADEGenerator, xavier_init_weights
 
 CLASS_CONV_IMPLS = ('auto', 'label', 'grouped', 'loop')
-
-
-class ReflectResBlock(nn.Module):
-    """x + [reflect-pad 1, conv3, IN, ReLU, reflect-pad 1, conv3, IN](x)
-    (the official ``resnet_block``; biased convs, IN without affine)."""
-
-    def __init__(self, channels: int):
-        super().__init__()
-        self.block = nn.Sequential(
-            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3),
-            nn.InstanceNorm2d(channels), nn.ReLU(),
-            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3),
-            nn.InstanceNorm2d(channels))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.block(x)
 
 
 def conv_transpose_upsampler(in_channels: int) -> nn.Sequential:
@@ -121,7 +106,7 @@ class ClassSpecificLocalGenerator(nn.Module):
         self.fusion = fusion
         self.class_conv_impl = class_conv_impl
         self.res_blocks = nn.Sequential(
-            *[ReflectResBlock(ngf * 4) for _ in range(n_blocks)])
+            *[ResnetBlock(ngf * 4) for _ in range(n_blocks)])
         self.upsampler = conv_transpose_upsampler(ngf * 4)
         if fusion == 'conv':
             self.fusion_conv = nn.Conv2d(3 * num_local, 3, 3, 1, 1)

@@ -25,23 +25,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmsemsyn.registry import MODELS
+from mmsemsyn.models.layers.resnet_block import ResnetBlock
 from mmsemsyn.models.generators.unet import init_normal
-
-
-class ReflectResnetBlock(nn.Module):
-    """x + [reflect-pad 1, conv3, IN, ReLU, reflect-pad 1, conv3, IN](x),
-    biased convs (the official ``resnet_block``)."""
-
-    def __init__(self, channels: int):
-        super().__init__()
-        self.block = nn.Sequential(
-            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3),
-            nn.InstanceNorm2d(channels), nn.ReLU(True),
-            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3),
-            nn.InstanceNorm2d(channels))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.block(x)
 
 
 def _upsampler(in_channels: int) -> nn.Sequential:
@@ -103,7 +88,7 @@ class LGGANCrossViewGenerator(nn.Module):
             nn.InstanceNorm2d(ngf * 2), nn.ReLU(True),
             nn.Conv2d(ngf * 2, ngf * 4, 3, 2, 1),
             nn.InstanceNorm2d(ngf * 4), nn.ReLU(True),
-            *[ReflectResnetBlock(ngf * 4) for _ in range(num_blocks)])
+            *[ResnetBlock(ngf * 4) for _ in range(num_blocks)])
         self.local_decoder = _upsampler(ngf * 4)
         self.class_heads = nn.ModuleList(
             _to_rgb(ngf, out_channels) for _ in range(num_classes))

@@ -17,6 +17,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmsemsyn.models.layers.norm import build_norm_layer
+from mmsemsyn.models.layers.resnet_block import ResnetBlock
 from mmsemsyn.registry import MODELS
 
 
@@ -30,29 +31,6 @@ def init_pix2pixhd(module: nn.Module, gain: float = 0.02) -> None:
         elif isinstance(m, nn.BatchNorm2d):
             nn.init.normal_(m.weight, 1.0, gain)
             nn.init.zeros_(m.bias)
-
-
-class ResnetBlock(nn.Module):
-    """x + [pad1, conv3, norm, ReLU, pad1, conv3, norm](x); no activation
-    after the sum (the official block). ``conv_block`` indices 1 and 5 are
-    the convs, as in the official state dict."""
-
-    def __init__(self, channels: int, norm: str = 'IN',
-                 padding_mode: str = 'reflect'):
-        super().__init__()
-        pad = {'reflect': nn.ReflectionPad2d,
-               'replicate': nn.ReplicationPad2d}.get(padding_mode)
-        if pad is None:
-            raise ValueError(f'padding_mode must be reflect or replicate, '
-                             f'got {padding_mode!r}')
-        self.conv_block = nn.Sequential(
-            pad(1), nn.Conv2d(channels, channels, 3),
-            build_norm_layer(norm, channels), nn.ReLU(True),
-            pad(1), nn.Conv2d(channels, channels, 3),
-            build_norm_layer(norm, channels))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv_block(x)
 
 
 def _global_layers(in_channels: int, out_channels: int, ngf: int,

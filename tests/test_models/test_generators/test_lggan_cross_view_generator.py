@@ -141,8 +141,8 @@ def official_name_map(n_blocks):
     pairs = [('encoder.1', 'conv1'), ('encoder.4', 'conv2'),
              ('encoder.7', 'conv3')]
     for i in range(n_blocks):
-        pairs += [(f'encoder.{10 + i}.block.1', f'res.{i}.0'),
-                  (f'encoder.{10 + i}.block.5', f'res.{i}.1')]
+        pairs += [(f'encoder.{10 + i}.conv_block.1', f'res.{i}.0'),
+                  (f'encoder.{10 + i}.conv_block.5', f'res.{i}.1')]
     for ours, theirs in (('local_decoder', 'local'),
                          ('global_decoder', 'global'),
                          ('attention_decoder', 'attention')):

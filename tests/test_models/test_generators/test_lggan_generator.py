@@ -111,7 +111,7 @@ def test_matches_official_restatement():
     assert names['global_decoder.head_0.conv_0.weight_orig'] == \
         'head_0.conv_0.weight_orig'
     assert names['encoder.conv1.1.weight'] == 'conv1.weight'
-    assert names['local_generator.res_blocks.8.block.5.bias'] == \
+    assert names['local_generator.res_blocks.8.conv_block.5.bias'] == \
         'resnet_blocks9.conv2.bias'
     assert names['local_generator.fusion_conv.weight'] == 'deconv9.weight'
     assert names['local_generator.class_convs.34.bias'] == 'deconv5_34.bias'
