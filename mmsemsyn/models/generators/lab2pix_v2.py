@@ -6,10 +6,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmsemsyn.registry import MODELS
-from mmsemsyn.models.generators.spade import xavier_init_weights
+from mmsemsyn.models.generators.spade import (NUM_UP_LAYERS,
+                                               spade_block_layout,
+                                               xavier_init_weights)
 from mmsemsyn.models.layers.dg_norm import DGNormResBlock, GlobalLabelEncoder
-
-NUM_UPSAMPLINGS = {'normal': 5, 'more': 6, 'most': 7}
 
 
 @MODELS.register_module()
@@ -54,12 +54,12 @@ class Lab2PixV2Generator(nn.Module):
                  out_channels: int = 3,
                  init_gain: Optional[float] = 0.02):
         super().__init__()
-        if num_upsampling_layers not in NUM_UPSAMPLINGS:
+        if num_upsampling_layers not in NUM_UP_LAYERS:
             raise ValueError(f'num_upsampling_layers must be one of '
-                             f'{sorted(NUM_UPSAMPLINGS)}, got '
+                             f'{sorted(NUM_UP_LAYERS)}, got '
                              f'{num_upsampling_layers!r}')
         self.num_upsampling_layers = num_upsampling_layers
-        n_up = NUM_UPSAMPLINGS[num_upsampling_layers]
+        n_up = NUM_UP_LAYERS[num_upsampling_layers]
         self.sw = crop_size // 2**n_up
         self.sh = round(self.sw / aspect_ratio)
         if self.sw < 1 or self.sh < 1:
@@ -77,30 +77,13 @@ class Lab2PixV2Generator(nn.Module):
                                   spade_cfg=dict(
                                       hidden_channels=global_channels))
 
-        self.head_0 = block(16 * nf, 16 * nf)
-        self.G_middle_0 = block(16 * nf, 16 * nf)
-        self.G_middle_1 = block(16 * nf, 16 * nf)
-        self.up_0 = block(16 * nf, 8 * nf)
-        self.up_1 = block(8 * nf, 4 * nf)
-        self.up_2 = block(4 * nf, 2 * nf)
-        self.up_3 = block(2 * nf, nf)
-        final_nc = nf
-        if num_upsampling_layers == 'most':
-            self.up_4 = block(nf, nf // 2)
-            final_nc = nf // 2
-        self.conv_img = nn.Conv2d(final_nc, out_channels, 3, padding=1)
+        self.block_layout = spade_block_layout(nf, num_upsampling_layers)
+        for name, fin, fout, _ in self.block_layout:
+            setattr(self, name, block(fin, fout))
+        self.conv_img = nn.Conv2d(self.block_layout[-1][2], out_channels, 3,
+                                  padding=1)
         if init_gain is not None:
             xavier_init_weights(self, init_gain)
-
-    def _blocks(self):
-        """(block, upsample-before) pairs in forward order."""
-        extra_mid_up = self.num_upsampling_layers in ('more', 'most')
-        order = [(self.head_0, False), (self.G_middle_0, True),
-                 (self.G_middle_1, extra_mid_up), (self.up_0, True),
-                 (self.up_1, True), (self.up_2, True), (self.up_3, True)]
-        if self.num_upsampling_layers == 'most':
-            order.append((self.up_4, True))
-        return order
 
     def forward(self, seg: torch.Tensor,
                 z: Optional[torch.Tensor] = None) -> torch.Tensor:
@@ -108,7 +91,7 @@ class Lab2PixV2Generator(nn.Module):
         codes = self.global_encoder(seg) \
             if self.global_encoder is not None else None
         scale = len(codes) if codes is not None else 0
-        for block, upsample in self._blocks():
+        for name, _, _, upsample in self.block_layout:
             if upsample:
                 x = F.interpolate(x, scale_factor=2)
             code = None
@@ -118,5 +101,5 @@ class Lab2PixV2Generator(nn.Module):
                 if upsample or scale == len(codes):
                     scale -= 1
                 code = codes[scale]
-            x = block(x, seg, code)
+            x = getattr(self, name)(x, seg, code)
         return torch.tanh(self.conv_img(F.leaky_relu(x, 0.2)))

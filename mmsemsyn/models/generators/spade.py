@@ -10,7 +10,7 @@ Attribute names and registration order follow the official class, so a
 state dict lines up key for key: ``fc``, ``head_0``, ``G_middle_0``,
 ``G_middle_1``, ``up_0`` .. ``up_3`` (``up_4`` for 'most'), ``conv_img``.
 """
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -45,6 +45,27 @@ def xavier_init_weights(module: nn.Module, gain: float = 0.02) -> None:
                 nn.init.xavier_normal_(weight, gain=gain)
             if getattr(m, 'bias', None) is not None:
                 nn.init.zeros_(m.bias)
+
+
+def spade_block_layout(ngf: int, num_upsampling_layers: str
+                       ) -> List[Tuple[str, int, int, bool]]:
+    """The residual blocks of the SPADE generator family as
+    ``(name, in_channels, out_channels, upsample_before)``, in the official
+    registration and forward order: head_0, up, G_middle_0, [up for
+    'more'/'most'], G_middle_1, then up + up_k for k = 0..3 (and up_4 for
+    'most'). Lab2Pix-V2's generator shares it."""
+    extra_up = num_upsampling_layers in ('more', 'most')
+    nf = ngf
+    layout = [('head_0', 16 * nf, 16 * nf, False),
+              ('G_middle_0', 16 * nf, 16 * nf, True),
+              ('G_middle_1', 16 * nf, 16 * nf, extra_up),
+              ('up_0', 16 * nf, 8 * nf, True),
+              ('up_1', 8 * nf, 4 * nf, True),
+              ('up_2', 4 * nf, 2 * nf, True),
+              ('up_3', 2 * nf, nf, True)]
+    if num_upsampling_layers == 'most':
+        layout.append(('up_4', nf, nf // 2, True))
+    return layout
 
 
 @MODELS.register_module()
@@ -124,18 +145,10 @@ class SPADEGenerator(nn.Module):
                                  spectral_norm=spectral_norm,
                                  spade_cfg=dict(hidden_channels=spade_hidden))
 
-        self.head_0 = block(16 * nf, 16 * nf)
-        self.G_middle_0 = block(16 * nf, 16 * nf)
-        self.G_middle_1 = block(16 * nf, 16 * nf)
-        self.up_0 = block(16 * nf, 8 * nf)
-        self.up_1 = block(8 * nf, 4 * nf)
-        self.up_2 = block(4 * nf, 2 * nf)
-        self.up_3 = block(2 * nf, 1 * nf)
-        final_nc = nf
-        if num_upsampling_layers == 'most':
-            self.up_4 = block(nf, nf // 2)
-            final_nc = nf // 2
-        self.conv_img = nn.Conv2d(final_nc, 3, 3, padding=1)
+        self.block_layout = spade_block_layout(nf, num_upsampling_layers)
+        for name, fin, fout, _ in self.block_layout:
+            setattr(self, name, block(fin, fout))
+        self.conv_img = nn.Conv2d(self.block_layout[-1][2], 3, 3, padding=1)
         if init_gain is not None:
             xavier_init_weights(self, init_gain)
 
@@ -174,16 +187,10 @@ class SPADEGenerator(nn.Module):
 
     def decode(self, x: torch.Tensor, seg: torch.Tensor) -> torch.Tensor:
         """Latent map (B, 16ngf, sh, sw) -> image in [-1, 1]."""
-        x = self.head_0(x, seg)
-        x = self.up(x)
-        x = self.G_middle_0(x, seg)
-        if self.num_upsampling_layers in ('more', 'most'):
-            x = self.up(x)
-        x = self.G_middle_1(x, seg)
-        for name in ('up_0', 'up_1', 'up_2', 'up_3'):
-            x = getattr(self, name)(self.up(x), seg)
-        if self.num_upsampling_layers == 'most':
-            x = self.up_4(self.up(x), seg)
+        for name, _, _, upsample in self.block_layout:
+            if upsample:
+                x = self.up(x)
+            x = getattr(self, name)(x, seg)
         x = self.conv_img(F.leaky_relu(x, 0.2))
         return torch.tanh(x)
 
