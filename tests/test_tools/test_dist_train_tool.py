@@ -29,18 +29,11 @@ class RankStateDumpTestHook(Hook):
 '''
 
 
-def _free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.skipif(shutil.which('bash') is None, reason='needs bash')
 @pytest.mark.skipif(not dist.is_available() or not dist.is_gloo_available(),
                     reason='torch.distributed with the gloo backend is '
                     'not available in this torch build')
-def test_dist_train_two_cpu_processes(tmp_path):
+def test_dist_train_two_cpu_processes(tmp_path, free_port):
     (tmp_path / 'rank_dump_test_hook.py').write_text(DUMP_HOOK)
     cfg = write_tiny_config(
         tmp_path, size=32, iters=3,
@@ -48,7 +41,7 @@ def test_dist_train_two_cpu_processes(tmp_path):
         "allow_failed_imports=False)\n"
         "custom_hooks = [dict(type='RankStateDumpTestHook')]\n")
     work = tmp_path / 'work'
-    env = dict(os.environ, PORT=str(_free_port()), OMP_NUM_THREADS='1',
+    env = dict(os.environ, PORT=str(free_port), OMP_NUM_THREADS='1',
                PYTHONPATH=os.pathsep.join(
                    [str(tmp_path), os.environ.get('PYTHONPATH', '')]))
     env.pop('CUDA_VISIBLE_DEVICES', None)

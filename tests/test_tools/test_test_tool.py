@@ -105,7 +105,7 @@ def _single_run(tmp, cfg, ckpt):
     return out1
 
 
-def test_test_tool_single_vs_two_processes(setup):
+def test_test_tool_single_vs_two_processes(setup, free_port):
     tmp, cfg, ckpt = setup
     out1, out2 = _single_run(tmp, cfg, ckpt), tmp / 'dist.json'
     single = json.loads(out1.read_text())
@@ -120,7 +120,7 @@ def test_test_tool_single_vs_two_processes(setup):
     r = _run(['bash', str(REPO / 'tools/dist_test.sh'), str(cfg), str(ckpt),
               '2', '--work-dir', str(tmp / 'w2'), '--out', str(out2),
               '--num-samples', '2'], REPO,
-             dict(PORT='29517'))
+             dict(PORT=str(free_port)))
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert json.loads(out2.read_text()) == single
 
