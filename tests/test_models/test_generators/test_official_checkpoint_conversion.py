@@ -143,3 +143,21 @@ def test_lab2pix_v2_generator_in_order(tmp_path):
     assert (how, dropped) == ('in order', [])
     seg = _seg(2, 5, 128, 256)
     torch.testing.assert_close(ours(seg), ref(seg))
+
+
+def test_pix2pixhd_encoder_keeps_its_cluster_buffers(tmp_path):
+    """The official E has no K-means buffers; ours keep their values."""
+    from mmsemsyn.models.encoders.instance_feature_encoder import \
+        InstanceFeatureEncoder
+    torch.manual_seed(1)
+    official = InstanceFeatureEncoder(nef=2, n_downsampling=2)  # no buffers
+    path = tmp_path / 'latest_net_E.pth'
+    torch.save(official.state_dict(), path)
+    torch.manual_seed(2)
+    ours = InstanceFeatureEncoder(nef=2, n_downsampling=2, num_classes=4)
+    ours.cluster_counts.fill_(3)
+    assert tool.convert_state(tool.load_official(str(path)), ours) == (
+        'by name', [])
+    assert ours.cluster_counts.tolist() == [3, 3, 3, 3]
+    img, inst = torch.randn(1, 3, 16, 16), torch.zeros(1, 16, 16).long()
+    torch.testing.assert_close(ours(img, inst), official(img, inst))
