@@ -41,8 +41,9 @@ class FrechetInceptionDistance(BaseMetric):
     feature size -- never of the process count; a later run whose real
     images hash the same reads them back instead of recomputing the
     statistics. Within one run (validation every N iterations) each real
-    image's Inception features are computed once and reused. Give such a file (or one from ``python -m pytorch_fid
-    --save-stats``) as ``real_stats_file`` to skip the real images entirely.
+    image's Inception features are computed once and reused. Give such a
+    file (or one from ``python -m pytorch_fid --save-stats``) as
+    ``real_stats_file`` to skip the real images entirely.
 
     Args:
         inception_path: local pytorch-fid weights file; None downloads them

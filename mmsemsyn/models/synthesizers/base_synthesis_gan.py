@@ -164,11 +164,14 @@ class BaseSynthesisGAN(BaseModel):
                                                      optim_wrapper))
             if update_g:
                 log_vars.update(self._generator_step(inputs, outputs,
-                                                     gen_ow))
+                                                     gen_ow)[0])
             return log_vars
-        log_vars.update(self._generator_step(inputs, outputs, gen_ow))
+        g_log, outputs = self._generator_step(inputs, outputs, gen_ow)
+        log_vars.update(g_log)
+        if self.discriminator is None:
+            return log_vars
         if self.update_order == 'g_then_d_fresh_fake':
-            with torch.no_grad():
+            with gen_ow.optim_context(self.generator), torch.no_grad():
                 outputs = self.forward_generator(inputs)
         log_vars.update(self._discriminator_step(inputs, outputs,
                                                  optim_wrapper))
@@ -188,9 +191,11 @@ class BaseSynthesisGAN(BaseModel):
         d_log['loss_disc'] = d_log.pop('loss')
         return d_log
 
-    def _generator_step(self, inputs: dict, outputs: dict, gen_ow) -> dict:
+    def _generator_step(self, inputs: dict, outputs: dict,
+                        gen_ow) -> Tuple[dict, dict]:
         """``generator_steps`` G updates with D frozen (its gradients are
-        neither computed nor expected by DDP)."""
+        neither computed nor expected by DDP). Returns the log and the
+        outputs of the last G step (what 'g_then_d' shows D)."""
         with frozen(self.discriminator):
             for step in range(self.generator_steps):
                 with gen_ow.optim_context(self.generator):
@@ -200,7 +205,7 @@ class BaseSynthesisGAN(BaseModel):
                     g_loss, g_log = self.parse_losses(g_losses)
                 gen_ow.update_params(g_loss)
         g_log['loss_gen'] = g_log.pop('loss')
-        return g_log
+        return g_log, outputs
 
     # ---- inference: one path for val, test, the inferencer, files ----
     def forward(self,

@@ -203,6 +203,22 @@ def test_update_orders_follow_the_official_trainers():
                    after['g_then_d_fresh_fake'].discriminator)
 
 
+def test_g_then_d_judges_the_last_generator_step_fake():
+    torch.manual_seed(0)
+    model = tiny_pix2pix(update_order='g_then_d', generator_steps=2)
+    fakes, judged = [], []
+    forward, d_losses = model.forward_generator, model.discriminator_losses
+    model.forward_generator = lambda inputs: (
+        lambda out: fakes.append(out['fake_img'].detach()) or out)(
+            forward(inputs))
+    model.discriminator_losses = lambda inputs, outputs: (
+        judged.append(outputs['fake_img']) or d_losses(inputs, outputs))
+    model.train_step(batch(), optim(model))
+    assert len(fakes) == 2 and len(judged) == 1
+    assert torch.equal(judged[0], fakes[1])
+    assert not torch.equal(fakes[0], fakes[1])
+
+
 def test_method_default_update_orders():
     from mmsemsyn.models.synthesizers.lab2pix_v1 import Lab2PixV1
     from mmsemsyn.models.synthesizers.lab2pix_v2 import Lab2PixV2
