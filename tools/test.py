@@ -131,6 +131,18 @@ def write_json(metrics: dict, path: str) -> None:
     os.replace(tmp, path)
 
 
+def check_checkpoint(model, checkpoint: str, config: str) -> None:
+    """Stop before inference when the checkpoint does not fit the config's
+    generator (mmengine would load it partly, with a warning, and evaluate
+    random weights). The discriminator and the losses are not needed."""
+    from mmsemsyn.apis.inferencer import TRAINING_ONLY, match_checkpoint
+    ckpt = torch.load(checkpoint, map_location='cpu')
+    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
+    if not isinstance(state, dict):
+        raise ValueError(f'{checkpoint!r} holds no state dict.')
+    match_checkpoint(model, state, checkpoint, config, skip=TRAINING_ONLY)
+
+
 def main(argv=None):
     args = parse_args(argv)
     register_all_modules(init_default_scope=False)
@@ -138,6 +150,7 @@ def main(argv=None):
     if cfg.launcher != 'none' and not torch.cuda.is_available():
         init_cpu_process_group(cfg)
     runner = Runner.from_cfg(cfg)
+    check_checkpoint(runner.model, args.checkpoint, args.config)
     metrics = runner.test()
     from mmengine.dist import is_main_process
     if is_main_process():

@@ -53,6 +53,63 @@ def _plain_key(key: str, own: dict) -> str:
     return key
 
 
+def match_checkpoint(model: torch.nn.Module, state: Dict[str, torch.Tensor],
+                     checkpoint: str, config_path: Optional[str],
+                     skip: Sequence[str] = ()) -> Dict[str, torch.Tensor]:
+    """The checkpoint entries of ``model`` (DDP ``module.`` infixes
+    removed), or a ``ValueError`` naming the missing, unexpected and
+    mis-shaped entries -- a checkpoint of another model, width or number
+    of classes must not load partly and silently (mmengine loads
+    non-strictly).
+
+    Entries of the networks in ``skip`` (e.g. the discriminator, unused at
+    test time) and of networks the model was built without (see
+    ``TRAINING_ONLY``) are not compared.
+    """
+    # Keys as saved: without the infix of DDP-wrapped networks.
+    own = {_saved_key(k): v for k, v in model.state_dict().items()}
+    state = {_plain_key(k, own): v for k, v in state.items()}
+    skipped = tuple(f'{k}.' for k in skip)
+    # Entries of networks left out at inference (see TRAINING_ONLY).
+    dropped = tuple(f'{k}.' for k in TRAINING_ONLY
+                    if not any(o.startswith(f'{k}.') for o in own))
+    state = {k: v for k, v in state.items()
+             if (k in own or not k.startswith(dropped))
+             and not (skipped and k.startswith(skipped))}
+    own = {k: v for k, v in own.items()
+           if not (skipped and k.startswith(skipped))}
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    mismatched = sorted(
+        f'{k}: checkpoint {tuple(state[k].shape)} vs model '
+        f'{tuple(own[k].shape)}' for k in set(own) & set(state)
+        if hasattr(state[k], 'shape') and state[k].shape != own[k].shape)
+    if missing or unexpected or mismatched:
+        details = []
+        for title, keys in (('missing in checkpoint', missing),
+                            ('not in model', unexpected),
+                            ('shape mismatch', mismatched)):
+            if keys:
+                details.append(f'{len(keys)} {title} (e.g. '
+                               f'{", ".join(keys[:3])})')
+        raise ValueError(
+            f'Checkpoint {checkpoint!r} does not match the model of config '
+            f'{config_path!r} ({type(model).__name__}): '
+            f'{"; ".join(details)}. Use the config the checkpoint was '
+            'trained with (or convert an official checkpoint with '
+            'tools/model_converters/official_to_mmsemsyn.py).')
+    return state
+
+
+def _saved_key(key: str) -> str:
+    """A model's key as checkpoints store it: no outer ``module.`` and no
+    ``<network>.module.`` of a DDP-wrapped network."""
+    if key.startswith('module.'):
+        key = key[len('module.'):]
+    head, sep, rest = key.partition('.module.')
+    return f'{head}.{rest}' if sep and '.' not in head else key
+
+
 @INFERENCERS.register_module()
 class SynthesisInferencer:
     """Generate photos from label maps with a trained synthesis model.
@@ -137,33 +194,8 @@ class SynthesisInferencer:
             else None
         if not isinstance(state, dict):
             raise ValueError(f'{checkpoint!r} holds no state dict.')
-        own = self.model.state_dict()
-        state = {_plain_key(k, own): v for k, v in state.items()}
-        # Entries of networks left out at inference (see TRAINING_ONLY).
-        dropped = tuple(f'{k}.' for k in TRAINING_ONLY
-                        if not any(True for _ in getattr(
-                            self.model, k, None) or ()))
-        state = {k: v for k, v in state.items()
-                 if k in own or not k.startswith(dropped)}
-        missing = sorted(set(own) - set(state))
-        unexpected = sorted(set(state) - set(own))
-        mismatched = sorted(
-            f'{k}: checkpoint {tuple(state[k].shape)} vs model '
-            f'{tuple(own[k].shape)}' for k in set(own) & set(state)
-            if hasattr(state[k], 'shape') and state[k].shape != own[k].shape)
-        if missing or unexpected or mismatched:
-            details = []
-            for title, keys in (('missing in checkpoint', missing),
-                                ('not in model', unexpected),
-                                ('shape mismatch', mismatched)):
-                if keys:
-                    details.append(f'{len(keys)} {title} (e.g. '
-                                   f'{", ".join(keys[:3])})')
-            raise ValueError(
-                f'Checkpoint {checkpoint!r} does not match the model of '
-                f'config {self.config_path!r} ({type(self.model).__name__}): '
-                f'{"; ".join(details)}. Use the config the checkpoint was '
-                'trained with.')
+        state = match_checkpoint(self.model, state, checkpoint,
+                                 self.config_path)
         self.model.load_state_dict(state, strict=False)
 
     def _metainfo(self) -> dict:

@@ -168,3 +168,36 @@ def test_test_tool_failure_leaves_nothing(setup):
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         tool.main([str(cfg), str(tmp / 'nope.pth')])
     assert not out.exists() and not pngs.exists()
+
+
+def test_checkpoint_of_another_model_stops_before_evaluation(setup):
+    """mmengine would load it partly and evaluate random weights."""
+    tmp, cfg, ckpt = setup
+    state = torch.load(ckpt, map_location='cpu')['state_dict']
+    wider = {k: (torch.zeros(8, *v.shape[1:]) if k.endswith(
+        'generator.model.model.0.weight') else v) for k, v in state.items()}
+    bad = tmp / 'other_width.pth'
+    torch.save({'state_dict': wider}, bad)
+    # only the generator matters: a checkpoint without D still evaluates
+    g_only = tmp / 'g_only.pth'
+    torch.save({'state_dict': {k: v for k, v in state.items()
+                               if k.startswith('generator.')}}, g_only)
+    r = _run([sys.executable, str(REPO / 'tools/test.py'), str(cfg),
+              str(bad), '--work-dir', str(tmp / 'w_bad'), '--out',
+              str(tmp / 'bad.json')], REPO)
+    assert r.returncode != 0
+    assert 'does not match the model of config' in r.stderr
+    assert 'generator.model.model.0.weight: checkpoint (8, 6, 4, 4) vs ' \
+        'model (4, 6, 4, 4)' in r.stderr
+    assert not (tmp / 'bad.json').exists()
+    from importlib import util
+    spec = util.spec_from_file_location('test_tool_module',
+                                        REPO / 'tools/test.py')
+    module = util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from mmsemsyn.registry import MODELS
+    with DefaultScope.overwrite_default_scope('mmsemsyn'):
+        model = MODELS.build(Config.fromfile(str(cfg)).model)
+    module.check_checkpoint(model, str(g_only), str(cfg))  # no error
