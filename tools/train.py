@@ -89,8 +89,14 @@ def enable_amp(cfg, dtype=None) -> None:
 
 
 def setup_cpu_distributed(cfg) -> None:
-    """CPU processes: gloo backend, and DDP gets no ``device_ids`` (they
-    are for GPU modules only)."""
+    """CPU processes: gloo backend, DDP gets no ``device_ids`` (they are for
+    GPU modules only), and no SyncBatchNorm (CUDA only: BN statistics stay
+    per process, as on one GPU each)."""
+    if cfg.get('sync_bn'):
+        print(f'[mmsemsyn] sync_bn={cfg.sync_bn!r} ignored: SyncBatchNorm '
+              'runs on CUDA only; CPU processes keep per-process BatchNorm '
+              'statistics.', flush=True)
+        cfg.sync_bn = None
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
     cfg.env_cfg.dist_cfg.backend = 'gloo'
     if cfg.get('model_wrapper_cfg') is not None:

@@ -144,6 +144,17 @@ def test_cpu_distributed_config(tmp_path, monkeypatch):
     assert built.env_cfg.dist_cfg.backend == 'nccl'
 
 
+def test_cpu_processes_drop_sync_bn(tmp_path, monkeypatch, capsys):
+    """SyncBatchNorm is CUDA-only: a CPU dist run of a SPADE-family config
+    would crash in its first forward."""
+    cfg = write_tiny_config(tmp_path, extra="sync_bn = 'torch'\n")
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    built = train_tool.build_cfg(_args(cfg, '--launcher', 'pytorch'))
+    assert built.sync_bn is None
+    assert 'SyncBatchNorm runs on CUDA only' in capsys.readouterr().out
+    assert train_tool.build_cfg(_args(cfg)).sync_bn == 'torch'
+
+
 def test_default_runtime_hooks():
     cfg = Config.fromfile(PIX2PIX_SYNTHETIC)
     hooks = cfg.default_hooks
