@@ -40,19 +40,6 @@ def _dataset_cfg(cfg: Config) -> dict:
     return {}
 
 
-def _plain_key(key: str, own: dict) -> str:
-    """Strip DDP's ``module.`` (outer, or inner as in ``generator.module.``
-    of older distributed checkpoints) when the model has no such key."""
-    if key in own:
-        return key
-    if key.startswith('module.'):
-        key = key[len('module.'):]
-    head, _, rest = key.partition('.module.')
-    if rest and '.' not in head and f'{head}.{rest}' in own:
-        return f'{head}.{rest}'
-    return key
-
-
 def match_checkpoint(model: torch.nn.Module, state: Dict[str, torch.Tensor],
                      checkpoint: str, config_path: Optional[str],
                      skip: Sequence[str] = ()) -> Dict[str, torch.Tensor]:
@@ -66,9 +53,10 @@ def match_checkpoint(model: torch.nn.Module, state: Dict[str, torch.Tensor],
     test time) and of networks the model was built without (see
     ``TRAINING_ONLY``) are not compared.
     """
-    # Keys as saved: without the infix of DDP-wrapped networks.
+    # Both sides as saved: without DDP's ``module.`` (outer, or the
+    # ``generator.module.`` infix of older distributed checkpoints).
     own = {_saved_key(k): v for k, v in model.state_dict().items()}
-    state = {_plain_key(k, own): v for k, v in state.items()}
+    state = {_saved_key(k): v for k, v in state.items()}
     skipped = tuple(f'{k}.' for k in skip)
     # Entries of networks left out at inference (see TRAINING_ONLY).
     dropped = tuple(f'{k}.' for k in TRAINING_ONLY
