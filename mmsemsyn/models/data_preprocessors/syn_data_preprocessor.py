@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseDataPreprocessor
 
 from mmsemsyn.registry import MODELS
+from .class_noise import ClassNoise
 
 
 def instance_edge_map(inst: torch.Tensor) -> torch.Tensor:
@@ -54,6 +55,13 @@ class SynDataPreprocessor(BaseDataPreprocessor):
         use_instance_edges: append the instance-boundary channel.
         extra_image_keys: further image inputs (e.g. the aerial photo of
             cross-view translation) normalised like ``img``.
+        class_noise: the diversity loss's per-class noise channel (Yang et
+            al., TIP 2019), e.g. ``dict(sampler='uniform',
+            eval_noise='random')``; None: off. When on, ``semantics`` gets
+            one more (last) channel, ``inputs['class_noise']`` holds the
+            (B, C) scalars, and training batches are doubled into
+            ``G(l, 0)`` / ``G(l, n)`` pairs -- see
+            :class:`~mmsemsyn.models.data_preprocessors.class_noise.ClassNoise`.
     """
 
     def __init__(self,
@@ -61,17 +69,21 @@ class SynDataPreprocessor(BaseDataPreprocessor):
                  dontcare_label: Optional[int] = None,
                  use_instance_edges: bool = False,
                  extra_image_keys: Sequence[str] = (),
+                 class_noise: Optional[dict] = None,
                  non_blocking: bool = False):
         super().__init__(non_blocking=non_blocking)
         self.num_classes = num_classes
         self.dontcare_label = dontcare_label
         self.use_instance_edges = use_instance_edges
         self.extra_image_keys = tuple(extra_image_keys)
+        self.class_noise = None if class_noise is None else ClassNoise(
+            num_classes, **class_noise)
 
     @property
     def semantic_nc(self) -> int:
         return (self.num_classes + int(self.dontcare_label is not None) +
-                int(self.use_instance_edges))
+                int(self.use_instance_edges) +
+                int(self.class_noise is not None))
 
     @staticmethod
     def normalize_image(img: torch.Tensor) -> torch.Tensor:
@@ -148,4 +160,6 @@ class SynDataPreprocessor(BaseDataPreprocessor):
         for key in ('img', ) + self.extra_image_keys:
             if key in raw and raw[key] is not None:
                 inputs[key] = self.normalize_image(self._stack(raw[key]))
+        if self.class_noise is not None:
+            inputs = self.class_noise(inputs, training)
         return dict(inputs=inputs, data_samples=data_samples)

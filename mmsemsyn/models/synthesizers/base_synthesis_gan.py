@@ -108,6 +108,13 @@ class BaseSynthesisGAN(BaseModel):
                 f'{type(self).__name__}: update_order={update_order!r} is not '
                 f'one of {self.UPDATE_ORDERS}.')
         self.update_order = update_order
+        if self.has_loss('diversity') and getattr(
+                self.data_preprocessor, 'class_noise', None) is None:
+            raise ValueError(
+                f'{type(self).__name__}: the diversity loss needs the '
+                'per-class noise channel: set data_preprocessor.class_noise '
+                "(e.g. dict(sampler='uniform')) and give the generator one "
+                'more input channel.')
 
     # ---- what a method defines -------------------------------------------
     def forward_generator(self, inputs: dict) -> Dict[str, torch.Tensor]:
@@ -132,6 +139,19 @@ class BaseSynthesisGAN(BaseModel):
         """Evaluate the loss of ``role``; returns ``{loss_name: value}``."""
         module = self.losses[role]
         return {module.loss_name: module(*args, **kwargs)}
+
+    def noise_pair_losses(self, inputs: dict, outputs: dict) -> dict:
+        """The diversity loss (role ``diversity``, Eq. 7 of Yang et al.) on
+        a batch that the preprocessor's ``class_noise`` doubled: rows
+        ``[:B]`` are G(l, 0), rows ``[B:]`` G(l, n), from one generator call.
+        Any method gets it; {} without such a batch or loss."""
+        pairs = inputs.get('noise_pair_size')
+        if pairs is None or not self.has_loss('diversity'):
+            return {}
+        fake = outputs['fake_img']
+        return self.loss('diversity', fake[:pairs], fake[pairs:],
+                         inputs['label'][pairs:],
+                         inputs['class_noise'][pairs:])
 
     @staticmethod
     def detach_outputs(outputs: dict) -> dict:
@@ -202,6 +222,7 @@ class BaseSynthesisGAN(BaseModel):
                     if step > 0:
                         outputs = self.forward_generator(inputs)
                     g_losses = self.generator_losses(inputs, outputs)
+                    g_losses.update(self.noise_pair_losses(inputs, outputs))
                     g_loss, g_log = self.parse_losses(g_losses)
                 gen_ow.update_params(g_loss)
         g_log['loss_gen'] = g_log.pop('loss')
