@@ -136,7 +136,8 @@ def check_checkpoint(model, checkpoint: str, config: str) -> None:
     generator (mmengine would load it partly, with a warning, and evaluate
     random weights). The discriminator and the losses are not needed."""
     from mmsemsyn.apis.inferencer import TRAINING_ONLY, match_checkpoint
-    ckpt = torch.load(checkpoint, map_location='cpu')
+    from mmsemsyn.fileio import load_checkpoint_file
+    ckpt = load_checkpoint_file(checkpoint)
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
     if not isinstance(state, dict):
         raise ValueError(f'{checkpoint!r} holds no state dict.')

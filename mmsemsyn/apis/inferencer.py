@@ -132,6 +132,14 @@ class SynthesisInferencer:
     callable ``fn(inputs, indices) -> dict`` instead; it gets the
     preprocessed inputs and the positions (in the given file list) of the
     samples of the batch.
+
+    Per-class noise (models trained with the diversity loss, i.e. with the
+    preprocessor's ``class_noise``): ``class_noise={class name or id:
+    value}`` sets those classes' n^c (values in [-1, 1]; unknown classes and
+    other values raise ``ValueError``); classes not named get 0. A (C,)
+    tensor sets every class. Same values for every label map::
+
+        inferencer(labels, class_noise={'road': 0.8, 'car': -0.5})
     """
 
     def __init__(self,
@@ -177,7 +185,8 @@ class SynthesisInferencer:
             raise FileNotFoundError(
                 f'Checkpoint not found: {checkpoint!r}. Give the .pth file '
                 'written by tools/train.py (work_dir/iter_*.pth).')
-        ckpt = torch.load(checkpoint, map_location='cpu')
+        from mmsemsyn.fileio import load_checkpoint_file
+        ckpt = load_checkpoint_file(checkpoint)
         state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) \
             else None
         if not isinstance(state, dict):
@@ -238,7 +247,9 @@ class SynthesisInferencer:
                  insts: Optional[Union[str, Sequence[str]]] = None,
                  out_dir: Optional[str] = None,
                  extra_inputs: Optional[ExtraInputs] = None,
-                 batch_size: int = 1) -> List[np.ndarray]:
+                 batch_size: int = 1,
+                 class_noise: Optional[Union[dict, torch.Tensor]] = None
+                 ) -> List[np.ndarray]:
         """Generate one image per label map.
 
         Returns:
@@ -258,6 +269,8 @@ class SynthesisInferencer:
                 f'The model of {self.config_path!r} uses instance edges '
                 '(data_preprocessor.use_instance_edges=True): give one '
                 'instance map per label map (--inst).')
+        noise_vec = None if class_noise is None else \
+            self.class_noise_vector(class_noise)
         images = []
         for start in range(0, len(labels), batch_size):
             idx = list(range(start, min(start + batch_size, len(labels))))
@@ -267,6 +280,11 @@ class SynthesisInferencer:
             ])
             data = self.model.data_preprocessor(batch, False)
             inputs = data['inputs']
+            if noise_vec is not None:
+                from mmsemsyn.models.data_preprocessors.class_noise import \
+                    set_class_noise
+                set_class_noise(inputs, noise_vec.to(self.device).expand(
+                    len(idx), -1))
             extra = extra_inputs(inputs, idx) if callable(extra_inputs) \
                 else extra_inputs
             for key, value in (extra or {}).items():
@@ -278,6 +296,32 @@ class SynthesisInferencer:
         if out_dir is not None:
             self.write(images, labels, out_dir)
         return images
+
+    def class_noise_vector(self, values: Union[dict, torch.Tensor]
+                           ) -> torch.Tensor:
+        """``{class name or id: value}`` (or a (C,) tensor) → the (C,) n^c
+        vector of this model; errors name the unknown class / bad value."""
+        from mmsemsyn.models.data_preprocessors.class_noise import \
+            class_noise_vector
+        pre = self.model.data_preprocessor
+        if getattr(pre, 'class_noise', None) is None:
+            raise ValueError(
+                f'The model of {self.config_path!r} has no per-class noise '
+                'channel (data_preprocessor.class_noise is off): class noise '
+                'values apply only to models trained with the diversity '
+                'loss (configs/diversity/).')
+        num_classes = pre.num_classes
+        if isinstance(values, torch.Tensor):
+            if values.shape != (num_classes, ):
+                raise ValueError(
+                    f'class_noise tensor of shape {tuple(values.shape)}; the '
+                    f'model needs ({num_classes},).')
+            if values.abs().max() > 1:
+                raise ValueError('class_noise values must lie in [-1, 1], '
+                                 'the range of the training noise.')
+            return values.float()
+        return class_noise_vector(values, self.metainfo.get('classes'),
+                                  num_classes)
 
     @staticmethod
     def write(images: List[np.ndarray], labels: Sequence[str],

@@ -12,6 +12,7 @@ from mmengine.config import Config
 import mmsemsyn  # noqa: F401
 from mmsemsyn.apis import SynthesisInferencer
 from mmsemsyn.datasets.synthetic_scenes import render_scene
+from mmsemsyn.fileio import load_cluster_centers
 from mmsemsyn.registry import MODELS
 from mmsemsyn.utils import register_all_modules
 
@@ -76,10 +77,10 @@ def test_tool_then_inference_gives_distinct_styles(tmp_path, monkeypatch):
         'x', CONFIG, str(ckpt), '--save-checkpoint', '--cfg-options',
         *TINY])
     tool.main()
-    npy = tmp_path / 'features_clustered_010.npy'
+    npy = tmp_path / 'features_clustered_010.npz'
     clustered = tmp_path / 'epoch_1_clustered.pth'
     assert npy.is_file() and clustered.is_file()
-    centers = np.load(npy, allow_pickle=True).item()
+    centers = load_cluster_centers(str(npy))  # no pickle in the file
     assert centers and all(v.shape[1] == 3 for v in centers.values())
 
     # One label map, several styles: the clustered checkpoint carries the
@@ -96,7 +97,7 @@ def test_tool_then_inference_gives_distinct_styles(tmp_path, monkeypatch):
                     '--out-dir', str(out), '--style-seed', str(seed)])
         outs.append(cv2.imread(str(out / 'l.png')))
     assert any(not np.array_equal(outs[0], o) for o in outs[1:])
-    # The .npy route (config option) and an explicit per-class choice.
+    # The .npz route (config option) and an explicit per-class choice.
     cfg.model.encoder.cluster_file = str(npy)
     inferencer = SynthesisInferencer(cfg, str(ckpt))
     a = inferencer(str(tmp_path / 'l.png'), str(tmp_path / 'i.png'),

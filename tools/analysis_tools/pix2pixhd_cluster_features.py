@@ -6,9 +6,10 @@ threshold: area / (h*w/32) > 0.5), and runs K-means (K = 10, scikit-learn,
 ``random_state=0``) on each semantic class's features (class = id // 1000
 for ids >= 1000, the id itself below). Writes
 
-- ``<out>``: ``{class_id: (k, feat_num) centres}`` saved with ``np.save``
-  (the official ``features_clustered_010.npy`` format), loadable with
-  ``--cfg-options model.encoder.cluster_file=<out>``;
+- ``<out>``: ``{class_id: (k, feat_num) centres}`` as an ``.npz`` (one
+  ``class_<id>`` array per class; not a pickle like the official
+  ``features_clustered_010.npy``, so reading it cannot run code), loadable
+  with ``--cfg-options model.encoder.cluster_file=<out>``;
 - ``<checkpoint>_clustered.pth`` (``--save-checkpoint``): the checkpoint
   with the centres in the encoder's ``cluster_*`` buffers, so the styles
   travel with the model.
@@ -27,9 +28,10 @@ import numpy as np
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
-from mmengine.runner import load_checkpoint
 
 import mmsemsyn  # noqa: F401
+from mmsemsyn.fileio import (atomic_torch_save, load_checkpoint_file,
+                              save_cluster_centers)
 from mmsemsyn.models.encoders.instance_feature_encoder import instance_class
 from mmsemsyn.registry import DATASETS, MODELS
 from mmsemsyn.utils import register_all_modules
@@ -44,8 +46,8 @@ def parse_args():
         description='K-means of pix2pixHD instance features per class')
     parser.add_argument('config')
     parser.add_argument('checkpoint')
-    parser.add_argument('--out', help='output .npy (default: '
-                        'features_clustered_<K>.npy next to the checkpoint)')
+    parser.add_argument('--out', help='output .npz (default: '
+                        'features_clustered_<K>.npz next to the checkpoint)')
     parser.add_argument('--n-clusters', type=int, default=10)
     parser.add_argument('--min-area-ratio', type=float, default=1 / 64,
                         help='keep instances larger than this fraction of '
@@ -116,11 +118,11 @@ def build_dataset(cfg):
 
 
 def save_clustered_checkpoint(checkpoint: str, model, out: str) -> None:
-    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=False)
+    ckpt = load_checkpoint_file(checkpoint)
     state = ckpt['state_dict'] if 'state_dict' in ckpt else ckpt
     for name in ('cluster_centers', 'cluster_counts'):
         state[f'encoder.{name}'] = getattr(model.encoder, name).cpu()
-    torch.save(ckpt, out)
+    atomic_torch_save(ckpt, out)
 
 
 def main():
@@ -131,7 +133,8 @@ def main():
         cfg.merge_from_dict(args.cfg_options)
     cfg.model.pop('pretrained_global', None)  # the checkpoint has it all
     model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
+    ckpt = load_checkpoint_file(args.checkpoint)
+    model.load_state_dict(ckpt.get('state_dict', ckpt), strict=False)
     model.to(args.device)
     dataset = build_dataset(cfg)
     features = collect_instance_features(model, dataset, args.max_samples,
@@ -142,8 +145,8 @@ def main():
     centers = cluster_features(features, args.n_clusters)
     out = args.out or osp.join(
         osp.dirname(args.checkpoint),
-        f'features_clustered_{args.n_clusters:03d}.npy')
-    np.save(out, centers, allow_pickle=True)
+        f'features_clustered_{args.n_clusters:03d}.npz')
+    save_cluster_centers(centers, out)
     summary = ', '.join(f'{k}: {len(features[k])} inst -> {len(v)}'
                         for k, v in centers.items())
     print(f'Saved per-class centres to {out} ({summary}).')

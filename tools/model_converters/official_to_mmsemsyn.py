@@ -38,6 +38,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import DefaultScope
 
 import mmsemsyn  # noqa: F401  (applies the stack compat fixes)
+from mmsemsyn.fileio import load_checkpoint_file
 from mmsemsyn.registry import MODELS
 from mmsemsyn.utils import register_all_modules
 
@@ -53,7 +54,7 @@ def load_official(path: str) -> Dict[str, torch.Tensor]:
     possibly saved from a DataParallel/DDP wrapper)."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'Official checkpoint not found: {path!r}')
-    state = torch.load(path, map_location='cpu', weights_only=True)
+    state = load_checkpoint_file(path)
     if isinstance(state, dict) and isinstance(state.get('state_dict'), dict):
         state = state['state_dict']
     if not isinstance(state, dict) or not all(

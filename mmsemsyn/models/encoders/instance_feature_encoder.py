@@ -10,10 +10,9 @@ label map gives several distinct images.
 
 The cluster centres are buffers (``cluster_centers``, ``cluster_counts``),
 so they travel inside the checkpoint; ``cluster_file`` reads the tool's
-``.npy`` instead (lazily, at first use, so that a checkpoint loaded after
+``.npz`` instead (lazily, at first use, so that a checkpoint loaded after
 construction does not overwrite it).
 """
-import os.path as osp
 from typing import Dict, Mapping, Optional, Union
 
 import numpy as np
@@ -71,14 +70,19 @@ class InstanceFeatureEncoder(nn.Module):
         num_classes: label classes; sizes the cluster buffers (None: no
             clusters, features only come from a real photo).
         n_clusters: K of the per-class K-means (10).
-        cluster_file: ``.npy`` written by the clustering tool; loaded on
+        cluster_file: ``.npz`` written by the clustering tool; loaded on
             first use and taking precedence over the buffers.
+        allow_pickled_cluster_file: also accept the official pickled
+            ``features_clustered_010.npy`` as ``cluster_file`` (opt-in:
+            unpickling can run code; even then only numpy arrays are
+            rebuilt, see :func:`mmsemsyn.fileio.load_cluster_centers`).
     """
 
     def __init__(self, in_channels: int = 3, feat_num: int = 3,
                  nef: int = 16, n_downsampling: int = 4, norm: str = 'IN',
                  num_classes: Optional[int] = None, n_clusters: int = 10,
                  cluster_file: Optional[str] = None,
+                 allow_pickled_cluster_file: bool = False,
                  init_gain: float = 0.02):
         super().__init__()
         self.feat_num = feat_num
@@ -86,6 +90,7 @@ class InstanceFeatureEncoder(nn.Module):
         self.num_classes = num_classes
         self.n_clusters = n_clusters
         self.cluster_file = cluster_file
+        self.allow_pickled_cluster_file = allow_pickled_cluster_file
         self.init_gain = init_gain
         layers = [nn.ReflectionPad2d(3), nn.Conv2d(in_channels, nef, 7),
                   build_norm_layer(norm, nef), nn.ReLU(True)]
@@ -150,20 +155,15 @@ class InstanceFeatureEncoder(nn.Module):
                 value[:k, :self.feat_num]).to(self.cluster_centers)
             self.cluster_counts[label] = k
 
-    def load_clusters(self, path: str) -> None:
-        """Read a ``{class_id: centres}`` dict saved with ``np.save`` (the
-        official ``features_clustered_010.npy`` format is accepted too)."""
-        if not osp.isfile(path):
-            raise FileNotFoundError(
-                f'cluster file {path!r} does not exist; create it with '
-                'tools/analysis_tools/pix2pixhd_cluster_features.py.')
-        data = np.load(path, allow_pickle=True, encoding='latin1')
-        if data.dtype == object and data.shape == ():
-            data = data.item()
-        if not isinstance(data, dict):
-            raise ValueError(f'{path!r} does not hold a {{class: centres}} '
-                             'dict (expected the clustering tool output).')
-        self.set_clusters(data)
+    def load_clusters(self, path: str,
+                      allow_pickle: Optional[bool] = None) -> None:
+        """Read ``{class_id: centres}`` from the clustering tool's ``.npz``;
+        the official pickled ``.npy`` only with ``allow_pickle`` (default:
+        the constructor's ``allow_pickled_cluster_file``)."""
+        from mmsemsyn.fileio import load_cluster_centers
+        if allow_pickle is None:
+            allow_pickle = self.allow_pickled_cluster_file
+        self.set_clusters(load_cluster_centers(path, allow_pickle))
 
     @property
     def has_clusters(self) -> bool:

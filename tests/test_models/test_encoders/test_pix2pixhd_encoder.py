@@ -8,6 +8,7 @@ import torch.nn as nn
 import mmsemsyn  # noqa: F401
 from mmsemsyn.models.encoders.instance_feature_encoder import (
     InstanceFeatureEncoder, instance_class, instance_mean_pool)
+from mmsemsyn.fileio import UnsafeFileError, save_cluster_centers
 
 
 def loop_mean_pool(feat, inst):
@@ -105,14 +106,30 @@ def test_clusters_travel_in_state_dict_and_file(tmp_path):
     assert not fresh.has_clusters
     fresh.load_state_dict(enc.state_dict())
     assert fresh.has_clusters
-    path = tmp_path / 'features_clustered_010.npy'
-    np.save(path, {26: np.array([[5., 5., 0.3]])}, allow_pickle=True)
+    path = tmp_path / 'features_clustered_010.npz'
+    save_cluster_centers({26: np.array([[5., 5., 0.3]])}, str(path))
     lazy = InstanceFeatureEncoder(feat_num=2, nef=2, num_classes=30,
                                   n_clusters=4, cluster_file=str(path))
     lazy.load_state_dict(fresh.state_dict())  # a checkpoint loaded later
     assert lazy.has_clusters  # ...does not hide the file
     assert int(lazy.cluster_counts[26]) == 1
     assert int(lazy.cluster_counts[7]) == 0
+
+
+def test_official_pickled_cluster_file_needs_opt_in(tmp_path):
+    # The official features_clustered_010.npy is a pickled dict.
+    path = tmp_path / 'features_clustered_010.npy'
+    np.save(path, {26: np.array([[5., 5., 0.3]])}, allow_pickle=True)
+    refused = InstanceFeatureEncoder(feat_num=2, nef=2, num_classes=30,
+                                     n_clusters=4, cluster_file=str(path))
+    with pytest.raises(UnsafeFileError,
+                       match='allow_pickled_cluster_file=True'):
+        refused.has_clusters
+    trusted = InstanceFeatureEncoder(feat_num=2, nef=2, num_classes=30,
+                                     n_clusters=4, cluster_file=str(path),
+                                     allow_pickled_cluster_file=True)
+    assert trusted.has_clusters and int(trusted.cluster_counts[26]) == 1
+    assert float(trusted.cluster_centers[26, 0, 0]) == 5.0
 
 
 def test_cluster_errors(tmp_path):
