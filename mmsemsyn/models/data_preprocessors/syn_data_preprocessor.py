@@ -7,6 +7,8 @@ from mmengine.model import BaseDataPreprocessor
 
 from mmsemsyn.registry import MODELS
 from .class_noise import ClassNoise
+from .semantic_noise import SemanticInputNoise
+from .thing_instance import ThingInstanceMap
 
 
 def instance_edge_map(inst: torch.Tensor) -> torch.Tensor:
@@ -62,6 +64,17 @@ class SynDataPreprocessor(BaseDataPreprocessor):
             (B, C) scalars, and training batches are doubled into
             ``G(l, 0)`` / ``G(l, n)`` pairs -- see
             :class:`~mmsemsyn.models.data_preprocessors.class_noise.ClassNoise`.
+        semantic_noise: the denoising GAN's noisy input, Gaussian noise on
+            the one-hot channels, e.g. ``dict(std=0.1, test_mode='seeded')``
+            (:class:`~mmsemsyn.models.data_preprocessors.semantic_noise.SemanticInputNoise`);
+            None: off. When on, ``inputs['semantics_clean']`` keeps the
+            noise-free input (what the denoising GAN's D sees).
+        thing_instance: the denoising GAN's thing-class instance channel,
+            e.g. ``dict(thing_classes=[26])`` (Cityscapes cars), appended
+            after the instance-edge channel (:class:`~mmsemsyn.models.
+            data_preprocessors.thing_instance.ThingInstanceMap`); from the
+            instance map when the samples carry one, else from connected
+            components of the layout. None: off.
     """
 
     def __init__(self,
@@ -70,6 +83,8 @@ class SynDataPreprocessor(BaseDataPreprocessor):
                  use_instance_edges: bool = False,
                  extra_image_keys: Sequence[str] = (),
                  class_noise: Optional[dict] = None,
+                 semantic_noise: Optional[dict] = None,
+                 thing_instance: Optional[dict] = None,
                  non_blocking: bool = False):
         super().__init__(non_blocking=non_blocking)
         self.num_classes = num_classes
@@ -78,12 +93,17 @@ class SynDataPreprocessor(BaseDataPreprocessor):
         self.extra_image_keys = tuple(extra_image_keys)
         self.class_noise = None if class_noise is None else ClassNoise(
             num_classes, **class_noise)
+        self.semantic_noise = None if semantic_noise is None else \
+            SemanticInputNoise(**semantic_noise)
+        self.thing_instance = None if thing_instance is None else \
+            ThingInstanceMap(num_classes=num_classes, **thing_instance)
 
     @property
     def semantic_nc(self) -> int:
         return (self.num_classes + int(self.dontcare_label is not None) +
                 int(self.use_instance_edges) +
-                int(self.class_noise is not None))
+                int(self.class_noise is not None) +
+                int(self.thing_instance is not None))
 
     @staticmethod
     def normalize_image(img: torch.Tensor) -> torch.Tensor:
@@ -155,6 +175,11 @@ class SynDataPreprocessor(BaseDataPreprocessor):
                     'use_instance_edges=False.')
             inputs['edges'] = instance_edge_map(inputs['inst'])
             semantics.append(inputs['edges'])
+        if self.thing_instance is not None:
+            semantics.append(self.thing_instance(label, inputs.get('inst')))
+        if self.semantic_noise is not None:
+            inputs['semantics_clean'] = torch.cat(semantics, dim=1)
+            semantics[0] = self.semantic_noise(semantics[0], training)
         inputs['semantics'] = torch.cat(semantics, dim=1)
 
         for key in ('img', ) + self.extra_image_keys:
