@@ -15,9 +15,16 @@ class PixelMetrics(BaseMetric):
 
     Images are uint8 RGB, compared at data range 255 with scikit-image's
     definitions (SSIM: 7x7 uniform window, channel_axis=-1), the protocol of
-    the denoising-GAN and Lab2Pix tables. MSE/RMSE are in [0, 255] units;
-    PSNR of two identical images is ``inf`` (as in scikit-image). Samples
-    repeated by the distributed sampler are counted once.
+    the denoising-GAN and Lab2Pix tables. PSNR of two identical images is
+    ``inf`` (as in scikit-image). Samples repeated by the distributed sampler
+    are counted once.
+
+    Args:
+        scale: the units of MSE/RMSE: ``'[0,255]'`` (default) or ``'[0,1]'``
+            (images divided by 255 first: the denoising GAN's Tables I-III,
+            e.g. Cityscapes MSE 0.01677 / RMSE 0.1250 at PSNR 18.33). PSNR
+            and SSIM do not depend on it (both are computed relative to the
+            data range).
     """
 
     default_prefix = 'pixel'
@@ -25,8 +32,13 @@ class PixelMetrics(BaseMetric):
     def __init__(self, metrics: Sequence[str] = ('PSNR', 'SSIM', 'MSE',
                                                 'RMSE'),
                  fake_key: str = 'fake_img', real_key: str = 'gt_img',
-                 collect_device: str = 'cpu', prefix=None):
+                 collect_device: str = 'cpu', prefix=None,
+                 scale: str = '[0,255]'):
         super().__init__(collect_device=collect_device, prefix=prefix)
+        if scale not in ('[0,255]', '[0,1]'):
+            raise ValueError(f"PixelMetrics scale={scale!r}: use '[0,255]' "
+                             "or '[0,1]' (the unit of MSE/RMSE).")
+        self.scale = scale
         unknown = set(metrics) - {'PSNR', 'SSIM', 'MSE', 'RMSE'}
         if unknown:
             raise ValueError(f'Unknown pixel metrics {sorted(unknown)}; '
@@ -51,6 +63,8 @@ class PixelMetrics(BaseMetric):
                     f'{real.dtype} {self.real_key!r}.')
             mse = mean_squared_error(real.astype(np.float64),
                                      fake.astype(np.float64))
+            if self.scale == '[0,1]':
+                mse = mse / 255.0**2
             result = dict(MSE=mse, RMSE=np.sqrt(mse))
             result['PSNR'] = peak_signal_noise_ratio(real, fake,
                                                      data_range=255) \
