@@ -15,10 +15,9 @@ with ``extra_image_keys=('label_img', )`` through the paired transforms,
 import os.path as osp
 from typing import List, Optional, Sequence
 
-from PIL import Image
-
 from mmsemsyn.registry import DATASETS
 from .base_synthesis_dataset import SynthesisDataset
+from .image_reader import image_info
 
 
 def panel_regions(width: int, height: int, num_panels: int,
@@ -73,13 +72,7 @@ class AlignedDataset(SynthesisDataset):
     @staticmethod
     def image_size(path: str) -> tuple:
         """(width, height) from the file header, without decoding pixels."""
-        try:
-            with Image.open(path) as img:
-                return img.size
-        except Exception as err:  # PIL raises several types
-            raise OSError(
-                f'Cannot read {path!r}: {err}. The file is corrupt or not an '
-                'image; re-extract it or remove it from the folder.') from err
+        return image_info(path)[:2]
 
     def load_data_list(self) -> List[dict]:
         folder = self.data_prefix['img_path']

@@ -26,14 +26,13 @@ purpose:
 import os.path as osp
 from typing import List, Optional, Sequence
 
-import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine.dataset import BaseDataset
 from mmengine.fileio import list_dir_or_file
 
 from mmsemsyn.registry import DATASETS, TRANSFORMS
-from .transforms.loading import read_image_file
+from .image_reader import read_image
 
 PANEL_NAMES = ('aerial_img', 'ground_img', 'aerial_semantic',
                'ground_semantic', 'aerial_label', 'ground_label')
@@ -157,8 +156,7 @@ class LoadCrossViewPanels(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         path = results['img_path']
-        img = cv2.cvtColor(read_image_file(path, cv2.IMREAD_COLOR),
-                           cv2.COLOR_BGR2RGB)
+        img = read_image(path, 'rgb')
         panels = dict(zip(PANEL_NAMES, split_panels(img, 6, path)))
         roles = DIRECTIONS[self.direction]
         results['gt_img'] = panels[roles['target']]

@@ -5,14 +5,13 @@ import os.path as osp
 import random
 from typing import List, Optional
 
-import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine.dataset import BaseDataset
 from mmengine.fileio import list_dir_or_file
 
 from mmsemsyn.registry import DATASETS, TRANSFORMS
-from .transforms.loading import read_image_file
+from .image_reader import read_image
 
 
 @DATASETS.register_module()
@@ -101,11 +100,8 @@ class LoadSketchLabel(BaseTransform):
         self.key = key
 
     def transform(self, results: dict) -> dict:
-        gray = read_image_file(results[self.key], cv2.IMREAD_GRAYSCALE)
-        region = results.get('gt_label_region')
-        if region is not None:
-            x0, y0, x1, y1 = region
-            gray = gray[y0:y1, x0:x1]
+        gray = read_image(results[self.key], 'gray',
+                          region=results.get('gt_label_region'))
         results['gt_label'] = (gray < self.threshold).astype(np.int64)
         results.setdefault('ori_shape', gray.shape[:2])
         results['img_shape'] = gray.shape[:2]
