@@ -18,6 +18,8 @@ model = dict(
                    norm='IN'),
     discriminator=dict(
         type='MultiScaleDiscriminator', num_D=num_D,
+        # official forward: the last-registered scale judges full resolution
+        registration='coarsest_first',
         discriminator=dict(type='PatchDiscriminator',
                            in_channels=semantic_nc + 3, ndf=64,
                            n_layers=n_layers_D, norm='IN', padding=2,

@@ -1,4 +1,4 @@
-"""Multi-scale PatchGAN (pix2pixHD, SPADE, LGGAN)."""
+"""Multi-scale PatchGAN (pix2pixHD, SPADE, LGGAN, Lab2Pix ablations)."""
 from typing import List, Sequence
 
 import torch
@@ -12,25 +12,56 @@ from mmsemsyn.registry import MODELS
 class MultiScaleDiscriminator(nn.Module):
     """``num_D`` copies of a discriminator on an image pyramid.
 
-    Scale k sees the input average-pooled k times (AvgPool 3, stride 2,
-    pad 1, count_include_pad=False, as the official code). Returns a list,
-    finest scale first, of each scale's feature list (last entry = the
-    prediction).
+    Pyramid level k is the input average-pooled k times (AvgPool 3,
+    stride 2, pad 1, count_include_pad=False, as the official codes).
+    Which registered copy judges which level follows each official code, so
+    that an official D state dict loaded in registration order puts every
+    scale's weights on the resolution they were trained for:
+
+    * ``registration='finest_first'`` (SPADE ``MultiscaleDiscriminator``,
+      and LGGAN / Lab2Pix-V2 which inherit it): ``discriminators[k]``
+      (official ``discriminator_k``) judges level k.
+    * ``registration='coarsest_first'`` (pix2pixHD
+      ``MultiscaleDiscriminator.forward``): ``discriminators[num_D-1-k]``
+      (official ``scale<num_D-1-k>``) judges level k, i.e. the first
+      registered scale sees the smallest image.
 
     Args:
         discriminator: config of one scale's D (built ``num_D`` times, with
             ``return_features=True``).
+        num_D: number of scales.
+        registration: 'finest_first' or 'coarsest_first' (see above).
+
+    Returns (forward): a list over pyramid levels, **finest level first**
+    (whatever the registration), of each scale's feature list (last entry
+    = the prediction, ``(N, 1, h_k, w_k)`` logits).
+
+    Raises:
+        ValueError: unknown ``registration``.
     """
 
-    def __init__(self, discriminator: dict, num_D: int = 2):
+    REGISTRATIONS = ('finest_first', 'coarsest_first')
+
+    def __init__(self, discriminator: dict, num_D: int = 2,
+                 registration: str = 'finest_first'):
         super().__init__()
+        if registration not in self.REGISTRATIONS:
+            raise ValueError(f'registration must be one of '
+                             f'{self.REGISTRATIONS}, got {registration!r}')
         self.num_D = num_D
+        self.registration = registration
         cfg = dict(discriminator, return_features=True)
         self.discriminators = nn.ModuleList(
             MODELS.build(cfg) for _ in range(num_D))
 
+    def by_level(self) -> List[nn.Module]:
+        """The scale discriminators in pyramid order, finest level first."""
+        if self.registration == 'coarsest_first':
+            return list(self.discriminators)[::-1]
+        return list(self.discriminators)
+
     def forward(self, x: torch.Tensor) -> List[List[torch.Tensor]]:
-        return run_on_pyramid(self.discriminators, x)
+        return run_on_pyramid(self.by_level(), x)
 
 
 def run_on_pyramid(discriminators: Sequence[nn.Module],

@@ -32,7 +32,8 @@ class SharpnessEnhancementLoss(nn.Module):
     ``forward(pred_blurred, gan_loss)`` returns
     ``lambda_2 * L_adv^F(D(blur(Y)))``; the synthesizer balances the real
     term (V1: real x (1 + lambda_2); V2: (fake + lambda_2 * blurred) /
-    (1 + lambda_2), and the same for real, whose second pass is identical).
+    (1 + lambda_2), and the same for real with the real score of a second
+    D call on [blurred, real]).
 
     Args:
         loss_weight: lambda_2 (final value when ramped).

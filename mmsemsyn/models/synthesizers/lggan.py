@@ -6,14 +6,21 @@ global and local** outputs; each gets the GAN, feature-matching
 (lambda_feat / num_D) and VGG (lambda_vgg) terms, and the terms are summed.
 On top: the class-specific masked L1 (Eq. 2, lambda_l1 1) and the
 classification loss (Eq. 5, lambda_class 1). L_D sums the fake terms of
-the three outputs and the real term three times (the official code scores
-the real batch once per output; the value is the same each time, so we
-score it once and count it three times).
+the three outputs and a real term per output.
 
-All fakes and the real batch go through D as one batch (D has no batch
-statistics, so this equals the official three separate calls).
+D calls (``separate_d_calls``): the official code makes one D call per
+output, each on [fake_k, real] (``discriminate`` three times, in the order
+fused, global, local), in both the G and the D step. D has no batch
+statistics, but in training mode every call of a spectral-norm layer runs
+one power iteration, so the three calls see three different weight
+normalisations and the real batch gets three different scores; feature
+matching of the later outputs is matched against those. The default
+(``True``) makes the same three calls, so equal weights give equal losses
+and gradients. ``False`` puts all fakes and the real batch through D in one
+batched call (one power iteration per step, one larger D pass instead of
+three; the losses differ by ~0.5% early in training).
 """
-from typing import Dict
+from typing import Dict, List, Tuple
 
 import torch
 
@@ -35,9 +42,13 @@ class LGGAN(SPADEGAN):
     it).
 
     Args:
-        adversarial_outputs: generator outputs judged by D; those missing
-            from the generator output (e.g. ablation S1 has no local image)
-            are skipped.
+        adversarial_outputs: generator outputs judged by D, in the official
+            call order (fused, global, local); those missing from the
+            generator output (e.g. ablation S1 has no local image) are
+            skipped.
+        separate_d_calls: one D call per judged output (official, exact
+            with spectral norm; default) or one batched call (faster,
+            approximate), see the module docstring.
     """
 
     visual_outputs = ('global_img', 'local_img')
@@ -52,9 +63,11 @@ class LGGAN(SPADEGAN):
         return visuals
 
     def __init__(self, *args, adversarial_outputs=('fake_img', 'global_img',
-                                                   'local_img'), **kwargs):
+                                                   'local_img'),
+                 separate_d_calls: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.adversarial_outputs = tuple(adversarial_outputs)
+        self.separate_d_calls = separate_d_calls
 
     def forward_generator(self, inputs: dict) -> dict:
         return self.generator(inputs['semantics'])
@@ -70,26 +83,49 @@ class LGGAN(SPADEGAN):
     def _name(loss_name: str, key: str) -> str:
         return loss_name + ADVERSARIAL_OUTPUTS.get(key, '_' + key)
 
+    def discriminate_outputs(self, inputs: dict, outputs: dict,
+                             keys: List[str]) -> Tuple[list, list]:
+        """D predictions of every judged output and of the real batch it
+        was judged with: ``([pred_fake_k], [pred_real_k])``, one real
+        prediction per output (the same object repeated when batched)."""
+        sem, real = inputs['semantics'], inputs['img']
+        if not self.separate_d_calls:
+            pred_fakes, pred_real = self.discriminate(
+                sem, [outputs[k] for k in keys], real)
+            return pred_fakes, [pred_real] * len(keys)
+        pred_fakes, pred_reals = [], []
+        for key in keys:  # official order: one call per output
+            (pred_fake, ), pred_real = self.discriminate(sem, [outputs[key]],
+                                                         real)
+            pred_fakes.append(pred_fake)
+            pred_reals.append(pred_real)
+        return pred_fakes, pred_reals
+
     def discriminator_losses(self, inputs, outputs) -> Dict[str, torch.Tensor]:
         gan = self.losses['gan_disc'] if self.has_loss('gan_disc') \
             else self.losses['gan']
         keys = self._judged(outputs)
-        pred_fakes, pred_real = self.discriminate(
-            inputs['semantics'], [outputs[k] for k in keys], inputs['img'])
+        pred_fakes, pred_reals = self.discriminate_outputs(inputs, outputs,
+                                                           keys)
         losses = {
             self._name('loss_d_fake', k): gan(p, False, is_disc=True)
             for k, p in zip(keys, pred_fakes)
         }
-        losses['loss_d_real'] = gan(pred_real, True, is_disc=True) * len(keys)
+        if self.separate_d_calls:
+            losses['loss_d_real'] = sum(
+                gan(p, True, is_disc=True) for p in pred_reals)
+        else:  # one real prediction, counted once per output
+            losses['loss_d_real'] = gan(pred_reals[0], True,
+                                        is_disc=True) * len(keys)
         return losses
 
     def generator_losses(self, inputs, outputs) -> Dict[str, torch.Tensor]:
         real = inputs['img']
         keys = self._judged(outputs)
-        pred_fakes, pred_real = self.discriminate(
-            inputs['semantics'], [outputs[k] for k in keys], real)
+        pred_fakes, pred_reals = self.discriminate_outputs(inputs, outputs,
+                                                           keys)
         losses = {}
-        for key, pred_fake in zip(keys, pred_fakes):
+        for key, pred_fake, pred_real in zip(keys, pred_fakes, pred_reals):
             terms = self.loss('gan', pred_fake, True)
             if self.has_loss('feat'):
                 terms.update(self.loss('feat', pred_fake, pred_real))

@@ -184,12 +184,15 @@ def ref_patch_d(cin, ndf=4, n_layers=3):
 
 
 def test_multiscale_discriminator_matches_official_statement():
-    """Official scale (num_D - 1 - i) sees the i-times downsampled input,
-    so our discriminators[k] is the official scale<num_D - 1 - k>."""
+    """Official scale (num_D - 1 - i) sees the i-times downsampled input;
+    with ``registration='coarsest_first'`` (the pix2pixHD configs) our
+    discriminators[k] is the official scale<k>, so an official state dict
+    loads in order onto the right resolutions."""
     torch.manual_seed(0)
     num_D, cin = 3, 7
     ours = MODELS.build(dict(
         type='MultiScaleDiscriminator', num_D=num_D,
+        registration='coarsest_first',
         discriminator=dict(type='PatchDiscriminator', in_channels=cin,
                            ndf=4, n_layers=3, norm='IN', padding=2,
                            bias=True)))
@@ -200,12 +203,13 @@ def test_multiscale_discriminator_matches_official_statement():
     ref_keys = key_shapes(ref)
     assert ref_keys[0][0] == 'scale0_layer0.0.weight'
     per_scale = len(ref_keys) // num_D
+    ref_state = ref.state_dict()
+    # an official file loads in registration order (what the converter does)
+    ours.load_state_dict(dict(zip(ours.state_dict(), ref_state.values())))
     for i in range(num_D):
-        ours_scale = ours.discriminators[num_D - 1 - i]
+        ours_scale = ours.discriminators[i]
         assert [s for _, s in key_shapes(ours_scale)] == [
             s for _, s in ref_keys[i * per_scale:(i + 1) * per_scale]]
-        copy_by_order(ours_scale, nn.ModuleList(
-            getattr(ref, f'scale{i}_layer{j}') for j in range(5)))
     x = torch.randn(2, cin, 64, 64)
     outs = ours(x)
     inp = x
