@@ -71,7 +71,7 @@ class ThingInstanceMap(nn.Module):
 
     Args:
         thing_classes: class ids whose instances are marked (Cityscapes car:
-            26; NYU five-class furniture: 2). Must lie in
+            26; NYU five-class furniture: 0). Must lie in
             ``[0, num_classes)``.
         num_classes: the preprocessor's number of classes (for the check).
         mode: ``'index'`` -- instance k of K gets the value k / K (0 is
@@ -105,7 +105,7 @@ class ThingInstanceMap(nn.Module):
                 f'has only ids 0..{num_classes - 1} (num_classes='
                 f'{num_classes}): it has no such thing class. Give the '
                 'dataset\'s own ids of the thing classes (Cityscapes car: 26; '
-                'NYU five-class furniture: 2), or set thing_instance=None '
+                'NYU five-class furniture: 0), or set thing_instance=None '
                 '(the paper uses no instance map on Facades).')
         if mode not in MODES:
             raise ValueError(f'thing_instance mode {mode!r} is not one of '
