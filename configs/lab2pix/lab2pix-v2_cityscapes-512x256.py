@@ -7,5 +7,9 @@ _base_ = [
     '../_base_/schedules/pix2pixhd_epoch.py',
     '../_base_/default_runtime.py',
 ]
-train_dataloader = dict(batch_size=5)
+# Epochs need a sampler that ends (the dataset base's InfiniteSampler
+# never ends an epoch, so the by-epoch decay would never start).
+train_dataloader = dict(
+    batch_size=5,
+    sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True))
 custom_hooks = [dict(type='SynthesisVisualizationHook', interval=1000)]

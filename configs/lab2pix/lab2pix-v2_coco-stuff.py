@@ -14,7 +14,11 @@ model = dict(
                    num_upsampling_layers='normal'),
     discriminator=dict(discriminator=dict(in_channels=184 + 3)),
     foreground_mask=dict(background_ids='coco'))
-train_dataloader = dict(batch_size=10)
+# Epochs need a sampler that ends (the dataset base's InfiniteSampler
+# never ends an epoch, so the by-epoch decay would never start).
+train_dataloader = dict(
+    batch_size=10,
+    sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True))
 niter = 50
 niter_decay = 50
 train_cfg = dict(max_epochs=niter + niter_decay)
