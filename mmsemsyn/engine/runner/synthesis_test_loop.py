@@ -32,7 +32,9 @@ class SynthesisTestLoop(TestLoop):
             ``seed + 1000003 * k + first sample index of the batch`` so that
             results are reproducible; sample 0 runs under the ambient RNG
             state, i.e. exactly as with K = 1. Each output keeps ``fake_img``
-            (sample 0) and gets ``fake_imgs`` (K, 3, H, W).
+            (sample 0) and gets ``fake_imgs`` (K, 3, H, W). A model whose
+            predictions carry ``fake_outputs`` (n images of one forward
+            pass: CRN) gives its first K of them instead (K <= n).
         save_dir: write ``fake/``, ``real/``, ``label/``, ``label_color/`` (and
             ``fake_samples/`` for K > 1) PNGs there. They are written into
             ``<save_dir>.tmp`` and moved into place only when the whole
@@ -80,6 +82,8 @@ class SynthesisTestLoop(TestLoop):
         outputs = model.test_step(data_batch)
         if self.num_samples == 1:
             return outputs
+        if 'fake_outputs' in outputs[0]:
+            return self._take_outputs(outputs)
         first = outputs[0].metainfo.get('sample_idx', 0) or 0
         extra = [torch.stack([o.fake_img for o in outputs])]
         devices = [torch.cuda.current_device()] if \
@@ -92,6 +96,19 @@ class SynthesisTestLoop(TestLoop):
         stacked = torch.stack(extra, 1)  # (B, K, 3, H, W)
         for out, imgs in zip(outputs, stacked):
             out.fake_imgs = imgs
+        return outputs
+
+    def _take_outputs(self, outputs: list) -> list:
+        """Multi-output generators (CRN, n images per forward pass): the K
+        samples are the first K of the ``fake_outputs`` of one pass."""
+        n = outputs[0].fake_outputs.shape[0]
+        if self.num_samples > n:
+            raise ValueError(
+                f'--num-samples {self.num_samples} asks for more samples than '
+                f'the {n} images the generator makes per label map '
+                f'(num_outputs={n}); use --num-samples <= {n}.')
+        for out in outputs:
+            out.fake_imgs = out.fake_outputs[:self.num_samples]
         return outputs
 
     @torch.no_grad()

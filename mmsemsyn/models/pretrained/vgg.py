@@ -36,6 +36,10 @@ for _table in (VGG19_LAYERS, VGG16_LAYERS):
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+# The original (Simonyan & Zisserman / MatConvNet) VGG weights take RGB in
+# [0, 255] minus this mean, no scaling (CRN's ``build_vgg19``).
+CAFFE_RGB_MEAN = (123.68, 116.779, 103.939)
+INPUT_RANGES = ('[-1,1]', 'imagenet', 'caffe')
 
 
 def _vgg_features(arch: str) -> nn.Sequential:
@@ -105,26 +109,43 @@ class VGGFeatureExtractor(nn.Module):
             file, or None (random; tests only).
         input_range: '[-1,1]' feeds images as they are -- what pix2pixHD,
             SPADE and LGGAN do; 'imagenet' maps [-1, 1] to ImageNet
-            normalisation first (Lab2Pix-V2's discriminator branch).
+            normalisation first (Lab2Pix-V2's discriminator branch);
+            'caffe' maps [-1, 1] to RGB [0, 255] minus ``CAFFE_RGB_MEAN``,
+            the input of the original VGG weights (CRN's ``build_vgg19``).
+        pooling: 'max' (torchvision's VGG) or 'avg': every max pool becomes a
+            2x2 average pool, as CRN's official VGG-19 (``tf.nn.avg_pool``,
+            SAME padding) -- the weights are the same.
     """
 
     def __init__(self, arch: str = 'vgg19',
                  layers: Sequence[str] = ('relu1_1', 'relu2_1', 'relu3_1',
                                           'relu4_1', 'relu5_1'),
                  pretrained: Union[str, bool, None] = True,
-                 input_range: str = '[-1,1]'):
+                 input_range: str = '[-1,1]',
+                 pooling: str = 'max'):
         super().__init__()
         table = {'vgg19': VGG19_LAYERS, 'vgg16': VGG16_LAYERS}[arch]
         unknown = [l for l in layers if l not in table]
         if unknown:
             raise ValueError(f'Unknown {arch} layers {unknown}; known: '
                              f'{sorted(table)}')
-        if input_range not in ('[-1,1]', 'imagenet'):
-            raise ValueError("input_range must be '[-1,1]' or 'imagenet'")
+        if input_range not in INPUT_RANGES:
+            raise ValueError(f'input_range must be one of {INPUT_RANGES}, '
+                             f'got {input_range!r}')
+        if pooling not in ('max', 'avg'):
+            raise ValueError(f"pooling must be 'max' or 'avg', got "
+                             f'{pooling!r}')
         self.layers = tuple(layers)
         self.indices = {l: table[l] for l in layers}
         last = max(self.indices.values())
         self.features = _build_features(arch, pretrained)[:last + 1]
+        if pooling == 'avg':
+            for i, layer in enumerate(self.features):
+                if isinstance(layer, nn.MaxPool2d):
+                    # ceil_mode + edge windows averaged over their valid
+                    # pixels = TF's SAME avg_pool on odd sizes too.
+                    self.features[i] = nn.AvgPool2d(
+                        2, 2, ceil_mode=True, count_include_pad=False)
         self.input_range = input_range
         self.register_buffer('mean', torch.tensor(IMAGENET_MEAN).view(
             1, 3, 1, 1), persistent=False)
@@ -141,6 +162,9 @@ class VGGFeatureExtractor(nn.Module):
         x = x.float()
         if self.input_range == 'imagenet':
             x = ((x + 1) / 2 - self.mean) / self.std
+        elif self.input_range == 'caffe':
+            x = (x + 1) * 127.5 - x.new_tensor(CAFFE_RGB_MEAN).view(
+                1, 3, 1, 1)
         wanted = {v: k for k, v in self.indices.items()}
         out = {}
         with torch.autocast(device_type=x.device.type, enabled=False):

@@ -1,0 +1,32 @@
+# CRN 1024x2048 fine-tuning stage (official demo_1024p.py): a 9th module
+# (32 channels); loads the 512p checkpoint (its output conv does not fit
+# and is skipped), trains only the 512 and 1024 modules and the output conv
+# ("due to memory limitation", frozen_stages=7) for 5 epochs.
+# 98,674,531 parameters.
+#   python tools/train.py configs/crn/crn_1024p_cityscapes.py \
+#       --load-from work_dirs/crn_512p_cityscapes/epoch_20.pth
+_base_ = ['./crn_512p_cityscapes.py']
+crn_scale = (2048, 1024)
+train_pipeline = [
+    dict(type='LoadLabelMap', label_map={{_base_.crn_label_map}}),
+    dict(type='LoadSynImage'),
+    dict(type='PairedResize', scale=crn_scale),
+    dict(type='PackSynInputs'),
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+model = dict(generator=dict(num_modules=9, frozen_stages=7))
+train_cfg = dict(max_epochs=5)
+test_evaluator = [
+    dict(type='FrechetInceptionDistance', inception_path=None),
+    dict(type='SegmentationScore',
+         seg_config='mmseg::deeplabv3plus/'
+         'deeplabv3plus_r101-d8_4xb2-80k_cityscapes-512x1024.py',
+         seg_checkpoint='https://download.openmmlab.com/mmsegmentation/v0.5/'
+         'deeplabv3plus/deeplabv3plus_r101-d8_512x1024_80k_cityscapes/'
+         'deeplabv3plus_r101-d8_512x1024_80k_cityscapes_20200606_114143-'
+         '068fcfe9.pth',
+         label_map=None, ignore_index=255, seg_scale=None,
+         class_names='cityscapes'),
+    dict(type='PixelMetrics'),
+]
