@@ -13,6 +13,8 @@ Runs every metric of the config's ``test_evaluator`` and prints a table.
 Outputs appear only when the run succeeds: files are written under a
 temporary name and renamed at the end. Several processes: see
 ``tools/dist_test.sh`` (the numbers equal the single-process ones).
+Arguments are parsed before torch and mmsemsyn are imported (fast
+``--help``).
 """
 import argparse
 import json
@@ -21,18 +23,14 @@ import os
 import os.path as osp
 import sys
 
-import torch
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
-
-import mmsemsyn  # noqa: F401  (applies the stack compat fixes)
-from mmsemsyn.utils import register_all_modules
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 # The repository root, so project configs' custom_imports resolve.
 sys.path.insert(1, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from train import (check_cfg_options, close_process_group,  # noqa: E402
-                   init_cpu_process_group, setup_cpu_distributed)
+from train import (cap_dataloader_workers, check_cfg_options,  # noqa: E402
+                   close_process_group, init_cpu_process_group,
+                   setup_cpu_distributed)
 
 
 def parse_args(argv=None):
@@ -54,7 +52,8 @@ def parse_args(argv=None):
     parser.add_argument('--launcher',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0,
+                        help='set by the launcher (torch.distributed)')
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
@@ -69,6 +68,7 @@ def build_cfg(args) -> Config:
             f'Checkpoint not found: {args.checkpoint!r}')
     if args.num_samples < 1:
         raise ValueError(f'--num-samples must be >= 1: {args.num_samples}')
+    import torch
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         check_cfg_options(cfg, args.cfg_options, args.config)
@@ -102,6 +102,7 @@ def build_cfg(args) -> Config:
         cfg.pop(key, None)
     cfg.custom_hooks = [h for h in cfg.get('custom_hooks', [])
                         if h.get('type') != 'SynthesisVisualizationHook']
+    cap_dataloader_workers(cfg)
     if args.launcher != 'none' and not torch.cuda.is_available():
         setup_cpu_distributed(cfg)
     return cfg
@@ -146,6 +147,12 @@ def check_checkpoint(model, checkpoint: str, config: str) -> None:
 
 def main(argv=None):
     args = parse_args(argv)
+    # Heavy imports only after the arguments are known to be fine.
+    import torch
+    from mmengine.runner import Runner
+
+    import mmsemsyn  # noqa: F401  (applies the stack compat fixes)
+    from mmsemsyn.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     cfg = build_cfg(args)
     if cfg.launcher != 'none' and not torch.cuda.is_available():

@@ -7,23 +7,21 @@ Single process::
 Several processes (one per GPU, or CPU processes with the gloo backend)::
 
     bash tools/dist_train.sh CONFIG NPROC [options]
+
+Arguments are parsed before torch, mmengine's runner and mmsemsyn are
+imported, so ``--help`` and argument errors answer at once.
 """
 import argparse
-import inspect
 import os
 import os.path as osp
 import sys
 
-import torch
+# mmengine.config imports neither torch nor mmseg (~0.2 s).
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
 
 # tools/ is not a package; make ``import mmsemsyn`` work from a fresh clone
 # without ``pip install -e .`` too.
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-import mmsemsyn  # noqa: E402,F401  (applies the stack compat fixes)
-from mmsemsyn.utils import register_all_modules  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -50,7 +48,12 @@ def parse_args(argv=None):
     parser.add_argument('--launcher',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument(
+        '--overwrite-work-dir', action='store_true',
+        help='start even though the work dir holds checkpoints of a run of '
+        'another config (they are overwritten)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0,
+                        help='set by the launcher (torch.distributed)')
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
@@ -73,6 +76,7 @@ def enable_amp(cfg, dtype=None) -> None:
     on a CPU-only machine this fails here with a clear message instead of
     an assertion deep inside the runner.
     """
+    import torch
     if not torch.cuda.is_available():
         raise RuntimeError(
             '--amp needs a GPU: mmengine\'s AmpOptimWrapper supports only '
@@ -128,65 +132,41 @@ def close_process_group() -> None:
         dist.destroy_process_group()
 
 
-def _registered_class(type_name):
-    """The class a config ``type`` names in any mmsemsyn registry."""
-    from mmsemsyn import registry
-    if not isinstance(type_name, str):
-        return type_name if inspect.isclass(type_name) else None
-    for reg in (registry.MODELS, registry.DATASETS, registry.TRANSFORMS,
-                registry.HOOKS, registry.METRICS, registry.OPTIMIZERS,
-                registry.PARAM_SCHEDULERS, registry.VISUALIZERS):
-        try:
-            cls = reg.get(type_name)
-        except Exception:  # noqa: BLE001 (scope prefixes of other packages)
-            cls = None
-        if cls is not None:
-            return cls
-    return None
-
-
 def check_cfg_options(cfg, options: dict, config_path: str) -> None:
-    """Reject ``--cfg-options`` keys that the target class cannot accept.
+    """Stop on any ``--cfg-options`` key that names nothing, at any depth,
+    before anything is built (see :mod:`mmsemsyn.config_check`)."""
+    import mmsemsyn  # noqa: F401  (applies the stack compat fixes)
+    from mmsemsyn.config_check import check_cfg_options as check
+    from mmsemsyn.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    check(cfg, options, config_path)
 
-    mmengine merges any key silently, so a typo (``model.generator.ngff=8``)
-    would otherwise surface later as a bare ``TypeError``. A key is checked
-    when its parent config has a ``type`` and the key is new there.
-    """
-    for full_key in options:
-        parts = full_key.split('.')
-        parent = cfg._cfg_dict
-        for part in parts[:-1]:
-            if isinstance(parent, dict) and part in parent:
-                parent = parent[part]
-            elif isinstance(parent, (list, tuple)) and part.isdigit() and \
-                    int(part) < len(parent):
-                parent = parent[int(part)]
-            else:
-                parent = None
-                break
-        if not isinstance(parent, dict) or parts[-1] in parent or \
-                'type' not in parent:
+
+def cap_dataloader_workers(cfg) -> None:
+    """More data-loading workers than CPUs only add processes that compete
+    for the same cores (and a PyTorch warning): cap every dataloader's
+    ``num_workers`` at the CPUs this process may use."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(key)
+        if not isinstance(loader, dict):
             continue
-        cls = _registered_class(parent['type'])
-        if cls is None:
-            continue
-        params = inspect.signature(cls.__init__).parameters
-        if parts[-1] in params or any(
-                p.kind == p.VAR_KEYWORD for p in params.values()):
-            continue
-        valid = sorted(n for n in params if n != 'self')
-        raise KeyError(
-            f'--cfg-options {full_key}: {cls.__name__} (type of '
-            f'{".".join(parts[:-1])} in {config_path}) has no argument '
-            f'{parts[-1]!r}. Valid arguments: {valid}.')
+        workers = loader.get('num_workers', 0) or 0
+        if workers > cpus:
+            print(f'[mmsemsyn] {key}.num_workers={workers} capped at {cpus} '
+                  f'(the CPUs available here).', flush=True)
+            loader['num_workers'] = cpus
 
 
 def build_cfg(args) -> Config:
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'Config file not found: {args.config!r}')
+    import torch
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
-        register_all_modules(init_default_scope=False)
         check_cfg_options(cfg, args.cfg_options, args.config)
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
@@ -211,6 +191,7 @@ def build_cfg(args) -> Config:
             raise FileNotFoundError(
                 f'--load-from checkpoint not found: {args.load_from!r}')
         cfg.load_from = args.load_from
+    cap_dataloader_workers(cfg)
     if args.launcher != 'none' and not torch.cuda.is_available():
         setup_cpu_distributed(cfg)
     return cfg
@@ -218,13 +199,33 @@ def build_cfg(args) -> Config:
 
 def main(argv=None):
     args = parse_args(argv)
+    # Heavy imports only after the arguments are known to be fine.
+    import torch
+    from mmengine.runner import Runner
+
+    import mmsemsyn  # noqa: F401  (applies the stack compat fixes)
+    from mmsemsyn.utils import register_all_modules
+    from mmsemsyn.work_dir_lock import acquire_work_dir
     register_all_modules(init_default_scope=False)
     cfg = build_cfg(args)
-    if cfg.launcher != 'none' and not torch.cuda.is_available():
-        init_cpu_process_group(cfg)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    close_process_group()
+    # One process per work dir takes the lock (rank 0 of a distributed run).
+    lock = None
+    if int(os.environ.get('RANK', '0')) == 0:
+        lock = acquire_work_dir(cfg.work_dir, args.config,
+                                resume=bool(cfg.get('resume')),
+                                overwrite=args.overwrite_work_dir)
+    try:
+        if cfg.launcher != 'none' and not torch.cuda.is_available():
+            init_cpu_process_group(cfg)
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        close_process_group()
+    except BaseException:
+        if lock is not None:
+            lock.release('failed')
+        raise
+    if lock is not None:
+        lock.release('finished')
     return runner
 
 
