@@ -25,7 +25,10 @@ class CRN(BaseSynthesisGAN):
     """The CRN algorithm: one generator, a content loss, no discriminator.
 
     Loss roles: ``content`` (:class:`CRNContentLoss`, given every output of
-    the generator, the photo and the one-hot label masks).
+    the generator, the photo and the one-hot label masks) and, optionally,
+    ``diversity`` (with the data preprocessor's ``class_noise``: the noise
+    is the last ``semantics`` channel, so the generator's ``in_channels``
+    counts it; see ``BaseSynthesisGAN.noise_pair_losses``).
 
     Args:
         generator: a generator config; ``num_outputs`` (n) of the generator
@@ -112,8 +115,11 @@ class CRN(BaseSynthesisGAN):
         inputs = data['inputs']
         with optim_wrapper.optim_context(self.generator):
             outputs = self.forward_generator(inputs)
-            loss, log_vars = self.parse_losses(
-                self.generator_losses(inputs, outputs))
+            losses = self.generator_losses(inputs, outputs)
+            # CRN + diversity loss: G(l, 0) / G(l, n) pairs of a batch the
+            # preprocessor's class_noise doubled (as the shared GAN step).
+            losses.update(self.noise_pair_losses(inputs, outputs))
+            loss, log_vars = self.parse_losses(losses)
         optim_wrapper.update_params(loss)
         log_vars['loss_gen'] = log_vars.pop('loss')
         return log_vars

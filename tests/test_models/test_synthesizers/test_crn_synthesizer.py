@@ -112,3 +112,27 @@ def test_test_loop_takes_k_of_the_n_outputs():
     loop.num_samples = 4
     with pytest.raises(ValueError, match='--num-samples 4'):
         loop._predict_samples(batch())
+
+
+def test_diversity_loss_with_the_noise_channel():
+    """CRN + the diversity loss: the preprocessor's class noise is one more
+    generator input channel, and the G(l, 0) / G(l, n) pair term is part of
+    the CRN step."""
+    torch.manual_seed(0)
+    model = MODELS.build(dict(
+        type='CRN',
+        data_preprocessor=dict(type='SynDataPreprocessor', num_classes=4,
+                               dontcare_label=255, class_noise=dict()),
+        generator=dict(type='CRNGenerator', in_channels=6,
+                       channels=(8, 8, 4), num_outputs=1),
+        losses=dict(
+            content=dict(type='CRNContentLoss', pretrained=None,
+                         layer_weights={'input': 1.0}),
+            diversity=dict(type='DiversityLoss', margin=0.3,
+                           loss_weight=10.0))))
+    calls = []
+    model.generator.register_forward_hook(lambda *a: calls.append(1))
+    ow = OptimWrapper(torch.optim.Adam(model.generator.parameters(), 1e-3))
+    log = model.train_step(batch(), ow)
+    assert {'loss_content', 'loss_div'} <= set(log)
+    assert len(calls) == 1  # G(l, 0) and G(l, n): one doubled batch
