@@ -62,16 +62,19 @@ class RefBlock(nn.Module):
 class RefGlobalEncoder(nn.Module):
     def __init__(self, fin, fout, nf, n):
         super().__init__()
+        # official: the ModuleList model_up is registered first; model_down
+        # is a plain list until it becomes a Sequential after the loop
+        self.model_up = nn.ModuleList()
         down, cin, cout = [], fin, nf
         for i in range(n):
             down += [SN(nn.Conv2d(cin, cout, 3, 1 if i == 0 else 2, 1)),
                      nn.LeakyReLU(0.2)]
             cin, cout = cout, min(cout * 2, 512)
         self.model_down = nn.Sequential(*down)
-        self.model_up = nn.ModuleList(
-            nn.Sequential(nn.Upsample(scale_factor=2**(n - i - 1)),
-                          nn.Conv2d(cin, fout, 3, 1, 1), nn.ReLU())
-            for i in range(n))
+        for i in range(n):
+            self.model_up.append(nn.Sequential(
+                nn.Upsample(scale_factor=2**(n - i - 1)),
+                nn.Conv2d(cin, fout, 3, 1, 1), nn.ReLU()))
 
     def forward(self, x):
         d = self.model_down(x)
