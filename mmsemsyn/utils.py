@@ -25,3 +25,29 @@ def register_all_modules(init_default_scope: bool = True) -> None:
         if DefaultScope.get_current_instance() is None or \
                 not DefaultScope.check_instance_created('mmsemsyn'):
             DefaultScope.get_instance('mmsemsyn', scope_name='mmsemsyn')
+
+
+# File-name suffixes that say what a file *is* (its role) rather than which
+# sample it belongs to: Cityscapes, pix2pix/pix2pixHD/SPADE result folders,
+# and common label / instance / photo naming.
+ROLE_SUFFIXES = ('_gtFine_labelIds', '_gtFine_labelTrainIds', '_gtFine_color',
+                 '_gtFine_instanceIds', '_leftImg8bit', '_synthesized_image',
+                 '_input_label', '_real_image', '_labelIds', '_instanceIds',
+                 '_label', '_labels', '_seg', '_segmentation', '_mask',
+                 '_inst', '_instance', '_img', '_image', '_photo', '_real',
+                 '_fake')
+
+
+def sample_stem(path: str) -> str:
+    """The sample's name in ``path``: the file stem without a role suffix
+    (``frankfurt_000000_000294_gtFine_labelIds.png`` ->
+    ``frankfurt_000000_000294``, ``00000_label.png`` -> ``00000``), so the
+    outputs of one sample share a name and the role is the folder
+    (``fake/00000.png``, ``real/00000.png``, ``label/00000.png``). A stem
+    that is nothing but a role suffix is kept whole."""
+    import os.path as osp
+    stem = osp.splitext(osp.basename(str(path)))[0]
+    for suffix in ROLE_SUFFIXES:
+        if stem.endswith(suffix) and len(stem) > len(suffix):
+            return stem[:-len(suffix)]
+    return stem

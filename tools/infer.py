@@ -1,19 +1,37 @@
 """Generate photos from label maps with a trained model.
 
     python tools/infer.py CONFIG CHECKPOINT LABEL [LABEL ...] --out-dir D \
-        [--inst INST [INST ...]] [--device cpu]
+        [--inst INST [INST ...]] [--size keep|config|HxW] [--device cuda:0] \
+        [--cfg-options k=v ...]
 
 Label maps are read as the config's test pipeline reads them (palette
-colours, reduce_zero_label, label_map) and resized to its test size; one
-``<label stem>.png`` (uint8 RGB) per label map is written to ``--out-dir``.
+colours, reduce_zero_label, label_map). By default every output keeps its
+label map's size and aspect (generated at the nearest size the generator
+accepts, then resized back; a line says what was done). One
+``<input stem>.png`` (uint8 RGB; role suffixes such as ``_label`` dropped)
+per label map is written to ``--out-dir``. Models that use instance edges
+fall back to the label map's edges when no ``--inst`` is given (a notice
+names the quality cost). Arguments are parsed before torch loads.
 """
 import argparse
 import os.path as osp
 import sys
 
+from mmengine.config import DictAction
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmsemsyn.apis import SynthesisInferencer  # noqa: E402
+
+def parse_size(text: str):
+    """``keep`` / ``config`` / ``HxW`` (e.g. ``256x512``)."""
+    if text in ('keep', 'config'):
+        return text
+    h, sep, w = text.lower().partition('x')
+    if not sep or not h.isdigit() or not w.isdigit() or not int(h) or \
+            not int(w):
+        raise argparse.ArgumentTypeError(
+            f'--size {text!r}: use keep, config or HxW (e.g. 256x512).')
+    return int(h), int(w)
 
 
 def parse_args(argv=None):
@@ -26,8 +44,19 @@ def parse_args(argv=None):
                         help='instance map file(s), one per label map')
     parser.add_argument('--out-dir', required=True,
                         help='folder for the generated PNGs')
-    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
-    parser.add_argument('--batch-size', type=int, default=1)
+    parser.add_argument(
+        '--device', default=None,
+        help='e.g. cpu, cuda:0 (default: cuda when available, else cpu)')
+    parser.add_argument('--batch-size', type=int, default=1,
+                        help='label maps per forward pass')
+    parser.add_argument(
+        '--size', type=parse_size, default='keep',
+        help="output size: keep (default: each label map's own size and "
+        "aspect), config (the config's test size) or HxW")
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, e.g. '
+        'model.data_preprocessor.use_instance_edges=False')
     parser.add_argument(
         '--style-seed', type=int, default=None,
         help='pix2pixHD instance styles: seed of the random cluster centre '
@@ -45,8 +74,19 @@ def main(argv=None):
     for path in args.labels + (args.inst or []):
         if not osp.isfile(path):
             raise FileNotFoundError(f'Input file not found: {path!r}')
-    inferencer = SynthesisInferencer(args.config, args.checkpoint,
-                                     device=args.device)
+    from mmengine.config import Config
+
+    from mmsemsyn.apis import SynthesisInferencer
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(f'Config file not found: {args.config!r}')
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+        from train import check_cfg_options
+        check_cfg_options(cfg, args.cfg_options, args.config)
+        cfg.merge_from_dict(args.cfg_options)
+    inferencer = SynthesisInferencer(cfg, args.checkpoint,
+                                     device=args.device, size=args.size)
     extra = {}
     if args.style_seed is not None:
         extra['style_seed'] = args.style_seed

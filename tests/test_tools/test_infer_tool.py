@@ -35,16 +35,17 @@ def test_infer_tool_writes_pngs(files):
     out = files['tmp'] / 'out'
     paths = infer_tool.main([files['cfg'], files['ckpt'], *files['labels'],
                              '--out-dir', str(out), '--device', 'cpu'])
-    assert [p.split('/')[-1] for p in paths] == ['scene0_label.png',
-                                                 'scene1_label.png']
+    # Named after the inputs' stems; the role is the folder (issue 13.13).
+    assert [p.split('/')[-1] for p in paths] == ['scene0.png', 'scene1.png']
     for path in paths:
         img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-        # Resized to the config's test size (the dataset's 32x32).
-        assert img.shape == (32, 32, 3) and img.dtype == np.uint8
+        # The label map's own size (48x80), not the config's 32x32.
+        assert img.shape == (48, 80, 3) and img.dtype == np.uint8
 
 
 def test_inferencer_matches_model_predict(files):
-    inferencer = SynthesisInferencer(files['cfg'], files['ckpt'])
+    inferencer = SynthesisInferencer(files['cfg'], files['ckpt'],
+                                     size='config')
     images = inferencer(files['labels'], batch_size=2)
     assert len(images) == 2 and images[0].shape == (32, 32, 3)
     # Same as the model on the same (nearest-resized) label map.
@@ -86,12 +87,10 @@ def test_instance_maps(files, tmp_path):
     cfg.model.data_preprocessor.use_instance_edges = True
     cfg.model.generator.in_channels = 7
     inferencer = SynthesisInferencer(cfg)
-    with pytest.raises(ValueError, match='instance map'):
-        inferencer(files['labels'])
     with pytest.raises(ValueError, match='one instance map per label'):
         inferencer(files['labels'], files['insts'][:1])
     images = inferencer(files['labels'], files['insts'])
-    assert images[1].shape == (32, 32, 3)
+    assert images[1].shape == (48, 80, 3)
 
 
 def test_missing_and_foreign_checkpoints(files, tmp_path):
@@ -118,3 +117,56 @@ def test_checkpoint_with_ddp_infix_loads(files, tmp_path):
     a = SynthesisInferencer(files['cfg'], files['ckpt'])(files['labels'][0])
     b = SynthesisInferencer(files['cfg'], str(path))(files['labels'][0])
     assert np.array_equal(a[0], b[0])
+
+
+def test_size_is_kept_and_reported(files, capsys):
+    """Issue 13 item 11: a 333x517 map stays 333x517; --size / config."""
+    _, label, _ = render_scene(3, 0, 333, 517)
+    path = str(files['tmp'] / 'wide_gtFine_labelIds.png')
+    cv2.imwrite(path, label.astype(np.uint8))
+    out = files['tmp'] / 'wide'
+    paths = infer_tool.main([files['cfg'], files['ckpt'], path, '--out-dir',
+                             str(out), '--device', 'cpu'])
+    assert paths == [str(out / 'wide.png')]
+    assert cv2.imread(paths[0]).shape == (333, 517, 3)
+    said = capsys.readouterr().out
+    # num_downs=5: sides multiples of 32, nearest to 333x517 is 320x512.
+    assert '333x517' in said and 'generated at 320x512' in said
+    assert 'resized back' in said
+    for size, shape in (('100x60', (100, 60, 3)), ('config', (32, 32, 3))):
+        p = infer_tool.main([files['cfg'], files['ckpt'], path, '--out-dir',
+                             str(out / size), '--size', size])[0]
+        assert cv2.imread(p).shape == shape
+    # --cfg-options reach the model (and typos stop).
+    with pytest.raises(KeyError, match='use_instance_edgs'):
+        infer_tool.main([files['cfg'], files['ckpt'], path, '--out-dir',
+                         str(out), '--cfg-options',
+                         'model.data_preprocessor.use_instance_edgs=True'])
+    with pytest.raises(SystemExit):
+        infer_tool.parse_args([files['cfg'], files['ckpt'], path,
+                               '--out-dir', 'o', '--size', '12y4'])
+
+
+def test_generator_size_divisor_and_fixed_size(files):
+    from mmsemsyn.apis.inferencer import generator_size_divisor
+    inferencer = SynthesisInferencer(files['cfg'])  # U-Net, num_downs=5
+    assert generator_size_divisor(inferencer.model) == 32
+    assert inferencer.generation_size(48, 80) == (64, 96)
+    assert inferencer.generation_size(10, 10) == (32, 32)
+
+
+def test_missing_instance_map_falls_back_to_label_edges(files, capsys):
+    """Issue 13 item 12: no --inst on an instance-edge model."""
+    cfg = Config.fromfile(files['cfg'])
+    cfg.model.data_preprocessor.use_instance_edges = True
+    cfg.model.generator.in_channels = 7
+    torch.manual_seed(0)
+    inferencer = SynthesisInferencer(cfg)
+    fallback = inferencer(files['labels'][:1])[0]
+    said = capsys.readouterr().out
+    assert 'no instance map' in said and 'merge' in said
+    # Exactly the label map used as the instance map.
+    same = inferencer(files['labels'][:1], files['labels'][:1])[0]
+    assert np.array_equal(fallback, same)
+    real = inferencer(files['labels'][:1], files['insts'][:1])[0]
+    assert not np.array_equal(fallback, real)  # instance edges matter

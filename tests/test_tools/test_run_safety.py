@@ -103,7 +103,7 @@ def test_finished_run_of_another_config(tmp_path, cfg):
         osp.abspath(other)
 
 
-@pytest.mark.parametrize('tool', ['train', 'test'])
+@pytest.mark.parametrize('tool', ['train', 'test', 'infer'])
 def test_help_is_fast_and_complete(tool, monkeypatch):
     # --help imports neither torch nor mmseg ...
     code = ('import runpy, sys\n'

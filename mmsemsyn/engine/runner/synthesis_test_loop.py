@@ -13,11 +13,14 @@ from mmsemsyn.registry import LOOPS
 
 
 def _sample_name(sample, fallback: int) -> str:
+    """The input's stem without its role suffix (``00000_label`` ->
+    ``00000``): the role is the folder (``fake/``, ``real/``, ``label/``)."""
+    from mmsemsyn.utils import sample_stem
     meta = sample.metainfo
     for key in ('label_path', 'img_path'):
         path = meta.get(key)
         if path:
-            return osp.splitext(osp.basename(str(path)))[0]
+            return sample_stem(path)
     idx = meta.get('sample_idx', fallback)
     return f'{int(idx):06d}'
 
