@@ -39,10 +39,14 @@ def resolve_class_names(names, num_classes: int) -> tuple:
     """Class names of the segmenter: a list, or an mmseg dataset name."""
     if names is None:
         return tuple(str(i) for i in range(num_classes))
+    if names == 'coco_stuff_182':
+        # The 182 raw COCO-Stuff ids (DeepLab-v2 of the paper protocol).
+        from mmsemsyn.datasets.coco_stuff import COCO_STUFF_CLASSES
+        return tuple(COCO_STUFF_CLASSES)
     if isinstance(names, str):
         if names not in _MMSEG_DATASETS:
             raise KeyError(f'class_names={names!r}: give a list or one of '
-                           f'{sorted(_MMSEG_DATASETS)}.')
+                           f'{sorted(_MMSEG_DATASETS) + ["coco_stuff_182"]}.')
         import mmseg.datasets as mmseg_datasets
         names = getattr(mmseg_datasets,
                         _MMSEG_DATASETS[names]).METAINFO['classes']
@@ -63,8 +67,12 @@ class SegmentationScore(BaseMetric):
     (``fake_key='gt_img'``) gives the segmenter's own accuracy.
 
     Args:
-        seg_config: mmseg config (path, ``mmseg::...`` or model dict).
-        seg_checkpoint: its weights (URL or local file).
+        seg_config: mmseg config (path, ``mmseg::...`` or model dict; the
+            papers' segmenters: ``configs/_base_/evaluators/
+            paper_protocol_*.py``).
+        seg_checkpoint: its weights (URL or local file; the papers'
+            segmenters' releases are converted on load, CSAIL UperNet takes
+            ``dict(encoder=..., decoder=...)``).
         label_map: dataset id -> segmenter id (dict or a name from
             ``LABEL_MAPS``, e.g. ``'cityscapes_labelid_to_trainid'``);
             None = identity. Unmapped ids are ignored.
@@ -74,7 +82,8 @@ class SegmentationScore(BaseMetric):
             logits are resized back to the label size, labels are never
             interpolated. Record it in the config: mIoU depends on it.
         class_names: the segmenter's class names (per-class table): a list
-            or 'cityscapes' / 'ade20k' / 'coco_stuff' (mmseg's lists).
+            or 'cityscapes' / 'ade20k' / 'coco_stuff' (mmseg's lists) /
+            'coco_stuff_182' (the raw COCO-Stuff ids).
         fake_key / label_key: data-sample fields.
         device: where the segmenter runs (default cuda if available).
     """

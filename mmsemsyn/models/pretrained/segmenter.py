@@ -21,7 +21,7 @@ import importlib.util
 import logging
 import os.path as osp
 import types
-from typing import Optional, Sequence, Tuple, Union
+from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -88,32 +88,87 @@ def _keep_eval(module: nn.Module, mode: bool = True) -> nn.Module:
     return nn.Module.train(module, False)
 
 
-def load_segmenter_checkpoint(model: nn.Module, checkpoint: str) -> None:
-    """Load ``checkpoint`` (local file or URL) into ``model``.
+CheckpointType = Union[str, Dict[str, str]]
 
-    Fails with a message naming the file/URL and the fix when it cannot be
-    read (offline machine, typo).
-    """
-    from mmengine.runner import load_checkpoint
-    if not _is_url(checkpoint) and not osp.isfile(checkpoint):
+
+def _read_checkpoint(path: str, key: str) -> dict:
+    """A checkpoint object from a local file or URL; errors name the fix."""
+    from mmengine.runner import CheckpointLoader
+    if not _is_url(path) and not osp.isfile(path):
         raise FileNotFoundError(
-            f'Segmenter checkpoint {checkpoint!r} does not exist. Download '
-            'the mmseg model-zoo checkpoint and pass its local path.')
+            f'Segmenter checkpoint {path!r} does not exist. Download the '
+            'release (the URL in the evaluator config) and pass its local '
+            f'path: --cfg-options "test_evaluator.1.{key}=/path/to/file.pth"'
+            '.')
     try:
-        load_checkpoint(model, checkpoint, map_location='cpu', strict=True,
-                        revise_keys=[(r'^module\.', '')])
+        return CheckpointLoader.load_checkpoint(path, map_location='cpu')
     except (OSError, RuntimeError, ValueError) as err:
-        if _is_url(checkpoint):
+        if _is_url(path):
             raise RuntimeError(
-                f'Could not download the segmenter checkpoint {checkpoint} '
+                f'Could not download the segmenter checkpoint {path} '
                 f'({err}). Download it on a machine with internet and pass '
                 'the local path instead (e.g. --cfg-options "test_evaluator.'
-                '1.seg_checkpoint=/path/to/file.pth").') from err
+                f'1.{key}=/path/to/file.pth").') from err
         raise
 
 
+def load_segmenter_checkpoint(model: nn.Module,
+                              checkpoint: CheckpointType) -> None:
+    """Load ``checkpoint`` (local file or URL) into ``model``, strictly.
+
+    Args:
+        checkpoint: an mmseg-format file (model zoo, or converted by
+            ``tools/model_converters/paper_segmenters.py``), a public
+            release of the papers' segmenters (DRN-D-105, DeepLab-v2 MSC;
+            recognised by its keys and converted on the fly), or, for the
+            CSAIL UperNet release, ``dict(encoder=..., decoder=...)``.
+
+    Raises:
+        FileNotFoundError / RuntimeError: the file is missing or cannot be
+            downloaded (offline); the message names the URL and the
+            ``--cfg-options`` key to set.
+        RuntimeError: missing / unexpected / mis-shaped entries.
+    """
+    from .paper_segmenters import (detect_release, merge_upernet_files,
+                                   official_to_mmseg, strip_wrappers)
+    if isinstance(checkpoint, Mapping):
+        if set(checkpoint) != {'encoder', 'decoder'}:
+            raise ValueError(
+                'A segmenter checkpoint dict holds the CSAIL UperNet '
+                "release's two files: dict(encoder=..., decoder=...); got "
+                f'keys {sorted(checkpoint)}.')
+        state_dict = merge_upernet_files(
+            _read_checkpoint(checkpoint['encoder'], 'seg_checkpoint.encoder'),
+            _read_checkpoint(checkpoint['decoder'], 'seg_checkpoint.decoder'))
+        name = f"{checkpoint['encoder']} + {checkpoint['decoder']}"
+    else:
+        state_dict = strip_wrappers(
+            _read_checkpoint(checkpoint, 'seg_checkpoint'))
+        name = checkpoint
+    release = detect_release(state_dict)
+    if release is not None:
+        state_dict = official_to_mmseg(state_dict, release)
+    own = model.state_dict()
+    missing = [k for k in own if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in own]
+    mis_shaped = [
+        f'{k}: {tuple(state_dict[k].shape)} vs {tuple(v.shape)}'
+        for k, v in own.items()
+        if k in state_dict and tuple(state_dict[k].shape) != tuple(v.shape)
+    ]
+    if missing or unexpected or mis_shaped:
+        raise RuntimeError(
+            f'Segmenter checkpoint {name} does not fit the segmenter config '
+            f'({release or "mmseg format"}): missing {missing[:5]}, '
+            f'unexpected {unexpected[:5]}, shape mismatches '
+            f'{mis_shaped[:5]} ({len(missing)}/{len(unexpected)}/'
+            f'{len(mis_shaped)} in all). Check seg_config and '
+            'seg_checkpoint name the same network.')
+    model.load_state_dict(state_dict, strict=True)
+
+
 def build_mmseg_segmenter(config: ConfigType,
-                          checkpoint: Optional[str] = None,
+                          checkpoint: Optional[CheckpointType] = None,
                           frozen: bool = True,
                           init_weights: bool = True) -> nn.Module:
     """Build an mmseg segmentor (e.g. ``EncoderDecoder``) in the mmseg scope.
@@ -121,7 +176,9 @@ def build_mmseg_segmenter(config: ConfigType,
     Args:
         config: mmseg config path / full config / model dict (see
             :func:`load_mmseg_model_config`).
-        checkpoint: local path or URL of its weights; None keeps the
+        checkpoint: local path or URL of its weights (or a release of the
+            papers' segmenters, see :func:`load_segmenter_checkpoint`); None
+            keeps the
             initialisation (random, or the backbone's ``init_cfg`` /
             ``pretrained`` when ``init_weights``).
         frozen: no gradients, always eval mode (metrics). With False the
@@ -136,6 +193,7 @@ def build_mmseg_segmenter(config: ConfigType,
     """
     import mmsemsyn  # noqa: F401  (mmcv.ops stand-in before mmseg import)
     import mmseg.models  # noqa: F401  (registers mmseg's model classes)
+    import mmsemsyn.segmenters  # noqa: F401  (DRN, CSAIL UperNet, DLv2)
     from mmengine.model import revert_sync_batchnorm
     from mmengine.registry import DefaultScope
     from mmseg.registry import MODELS as MMSEG_MODELS
