@@ -16,10 +16,17 @@ model_wrapper_cfg = dict(
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
+    # Every `interval` iterations and the last one (a short run logs too);
+    # no extra line at the dataloader length (mmsemsyn/engine/hooks).
+    logger=dict(type='SynthesisLoggerHook', interval=50,
+                log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=5000, by_epoch=False,
-                    max_keep_ckpts=5, save_last=True),
+                    max_keep_ckpts=5, save_last=True,
+                    # best_FID_fid_iter_<n>.pth after each validation that
+                    # improves FID (mmagic's choice); the synthetic demos
+                    # use pixel/PSNR, rule 'greater'.
+                    save_best='FID/fid', rule='less'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # Average BN running stats over ranks (DDP keeps only parameters equal).
     sync_buffers=dict(type='BufferSyncHook'),
@@ -27,6 +34,9 @@ default_hooks = dict(
     rng_state=dict(type='RNGStateHook'),
     # Same checkpoint keys from single-process and distributed runs.
     checkpoint_keys=dict(type='PlainCheckpointKeysHook'),
+    # Updates the generator's moving average of models built with
+    # model.ema=dict(momentum=0.999, start_iter=0); a no-op otherwise.
+    ema=dict(type='GeneratorEMAHook', num_batches=30),
 )
 custom_hooks = [dict(type='SynthesisVisualizationHook', interval=1000)]
 

@@ -40,12 +40,16 @@ test_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type='CityscapesDataset', data_root=data_root, split='val',
                  with_instances=False, pipeline=test_pipeline))
+# Validation: the first 500 val images (all of Cityscapes val), FID +
+# segmentation score; best checkpoint by FID (default_runtime.py).
+val_dataloader = dict(test_dataloader, dataset=dict(
+    test_dataloader['dataset'], indices=500))
 
 niter = 50
 niter_decay = 50
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=niter + niter_decay,
-                 val_interval=10**9)
-val_cfg = None
+                 val_interval=10)
+val_cfg = dict(type='SynthesisValLoop')
 test_cfg = dict(type='TestLoop')
 param_scheduler = dict(
     generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,

@@ -42,6 +42,10 @@ test_dataloader = dict(
                  data_prefix=dict(label_path='testA'), label_suffix='.jpg',
                  require_img=False, pipeline=sketch_test_pipeline))
 test_evaluator = []
+# No photos in the test split (sketches only): nothing to validate against.
+val_dataloader = None
+val_cfg = None
+val_evaluator = None
 niter = 10
 niter_decay = 0
 train_cfg = dict(max_epochs=niter + niter_decay)

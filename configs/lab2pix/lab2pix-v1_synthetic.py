@@ -37,6 +37,8 @@ model = dict(
                 vgg=dict(pretrained=None),
                 consistency=dict(pretrained=None)))
 test_dataloader = dict(dataset=dict(img_size=(128, 256)))
+# Validate on (the first val_num_samples of) the same set.
+val_dataloader = test_dataloader
 train_dataloader = dict(
     batch_size=2,
     dataset=dict(_delete_=True, type='UnpairedDataset', seed=0,
@@ -46,7 +48,7 @@ train_dataloader = dict(
                                         dict(type='PackSynInputs')])))
 n_iters = 100
 n_iters_decay = 100
-train_cfg = dict(max_iters=n_iters + n_iters_decay)
+train_cfg = dict(max_iters=n_iters + n_iters_decay, val_interval=100)
 param_scheduler = dict(
     generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
                     by_epoch=False, begin=n_iters,
@@ -54,5 +56,8 @@ param_scheduler = dict(
     discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
                         by_epoch=False, begin=n_iters,
                         end=n_iters + n_iters_decay)])
-default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=100))
+default_hooks = dict(
+    logger=dict(interval=10),
+    # Validation: PSNR on 8 test scenes; keep the best checkpoint.
+    checkpoint=dict(interval=100, save_best='pixel/PSNR', rule='greater'))
 custom_hooks = [dict(type='SynthesisVisualizationHook', interval=50)]

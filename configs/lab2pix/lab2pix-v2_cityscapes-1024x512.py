@@ -19,3 +19,5 @@ test_pipeline = [
 ]
 train_dataloader = dict(batch_size=2, dataset=dict(pipeline=train_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+# Validate on (the first val_num_samples of) the same set.
+val_dataloader = test_dataloader

@@ -31,6 +31,8 @@ train_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root,
                                      pipeline=train_pipeline))
 test_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root,
                                     pipeline=test_pipeline))
+# Validate on (the first val_num_samples of) the same set.
+val_dataloader = test_dataloader
 
 n_epochs = 15
 n_epochs_decay = 15

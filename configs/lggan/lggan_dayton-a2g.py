@@ -16,9 +16,9 @@ _base_ = [
 n_epochs = 20
 n_epochs_decay = 15
 train_cfg = dict(type='EpochBasedTrainLoop',
-                 max_epochs=n_epochs + n_epochs_decay, val_interval=10**9)
-val_cfg = None
-val_dataloader = None
+                 max_epochs=n_epochs + n_epochs_decay, val_interval=5)
+# Validation every 5 epochs: FID on the first 500 test samples.
+val_cfg = dict(type='SynthesisValLoop')
 test_cfg = dict(type='TestLoop')
 _decay = dict(type='LinearLR', start_factor=n_epochs_decay /
               (n_epochs_decay + 1), end_factor=0.0, by_epoch=True,

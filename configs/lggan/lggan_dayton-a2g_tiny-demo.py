@@ -20,6 +20,10 @@ train_pipeline = [
 train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
                         dataset=dict(pipeline=train_pipeline))
 test_dataloader = dict(num_workers=0, persistent_workers=False)
+# The demo does not validate (FID needs the Inception weights download).
+val_dataloader = None
+val_cfg = None
+val_evaluator = None
 
 model = dict(
     generator=dict(ngf=16, num_blocks=2),

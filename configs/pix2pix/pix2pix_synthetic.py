@@ -14,7 +14,7 @@ model = dict(
 
 n_iters = 500
 n_iters_decay = 500
-train_cfg = dict(max_iters=n_iters + n_iters_decay)
+train_cfg = dict(max_iters=n_iters + n_iters_decay, val_interval=250)
 param_scheduler = dict(
     generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
                     by_epoch=False, begin=n_iters,
@@ -24,5 +24,6 @@ param_scheduler = dict(
                         end=n_iters + n_iters_decay)])
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(interval=500))
+    # Validation: PSNR on 8 test scenes; keep the best checkpoint.
+    checkpoint=dict(interval=500, save_best='pixel/PSNR', rule='greater'))
 custom_hooks = [dict(type='SynthesisVisualizationHook', interval=250)]

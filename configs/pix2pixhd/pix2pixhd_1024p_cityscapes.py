@@ -38,6 +38,8 @@ test_dataloader = dict(dataset=dict(pipeline=[
     dict(type='PairedResize', width=load_width),
     dict(type='PackSynInputs'),
 ]))
+# Validate on (the first val_num_samples of) the same set.
+val_dataloader = test_dataloader
 
 train_cfg = dict(max_epochs=niter + niter_decay)
 param_scheduler = dict(

@@ -34,6 +34,8 @@ train_dataloader = dict(
     sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True),
     dataset=dict(pipeline=train_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+# Validate on (the first val_num_samples of) the same set.
+val_dataloader = test_dataloader
 default_hooks = dict(
     logger=dict(interval=100),
     checkpoint=dict(by_epoch=True, interval=10, max_keep_ckpts=3,

@@ -26,10 +26,12 @@ train_dataloader = dict(
     drop_last=True,
     dataset=dict(img_size=img_size))
 test_dataloader = dict(dataset=dict(img_size=img_size))
+# Validate on (the first val_num_samples of) the same set.
+val_dataloader = test_dataloader
 
 niter = 10
 niter_decay = 10
-train_cfg = dict(max_epochs=niter + niter_decay)
+train_cfg = dict(max_epochs=niter + niter_decay, val_interval=5)
 param_scheduler = dict(
     generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
                     by_epoch=True, begin=niter, end=niter + niter_decay + 1)],
@@ -38,5 +40,7 @@ param_scheduler = dict(
                         end=niter + niter_decay + 1)])
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(interval=5, by_epoch=True, save_last=True))
+    # Validation: PSNR on 8 test scenes; keep the best checkpoint.
+    checkpoint=dict(interval=5, by_epoch=True, save_last=True,
+                    save_best='pixel/PSNR', rule='greater'))
 custom_hooks = [dict(type='SynthesisVisualizationHook', interval=80)]

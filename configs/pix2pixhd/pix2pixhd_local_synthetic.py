@@ -19,6 +19,8 @@ model = dict(
     discriminator=dict(num_D=3))
 train_dataloader = dict(dataset=dict(img_size=img_size))
 test_dataloader = dict(dataset=dict(img_size=img_size))
+# Validate on (the first val_num_samples of) the same set.
+val_dataloader = test_dataloader
 train_cfg = dict(max_epochs=niter + niter_decay)
 param_scheduler = dict(
     generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,

@@ -34,6 +34,9 @@ test_dataloader = dict(dataset=dict(
     _delete_=True, type='SynthesisDataset', data_root=data_root,
     data_prefix=dict(label_path='test_label', img_path='test_img'),
     img_suffix='.png', pipeline=test_pipeline))
+# Validate on (the first val_num_samples of) the same set.
+val_dataloader = test_dataloader
 # No segmenter is trained on this label set: FID + pixel scores only.
 test_evaluator = [dict(type='FrechetInceptionDistance', inception_path=None),
                   dict(type='PixelMetrics')]
+val_evaluator = [dict(type='FrechetInceptionDistance', inception_path=None)]

@@ -20,10 +20,12 @@ model = dict(
 img_size = (64, 64)
 train_dataloader = dict(batch_size=2, dataset=dict(img_size=img_size))
 test_dataloader = dict(dataset=dict(img_size=img_size))
+# Validate on (the first val_num_samples of) the same set.
+val_dataloader = test_dataloader
 
 n_iters = 100
 n_iters_decay = 100
-train_cfg = dict(max_iters=n_iters + n_iters_decay)
+train_cfg = dict(max_iters=n_iters + n_iters_decay, val_interval=100)
 param_scheduler = dict(
     generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
                     by_epoch=False, begin=n_iters,
@@ -31,5 +33,8 @@ param_scheduler = dict(
     discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
                         by_epoch=False, begin=n_iters,
                         end=n_iters + n_iters_decay)])
-default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=100))
+default_hooks = dict(
+    logger=dict(interval=10),
+    # Validation: PSNR on 8 test scenes; keep the best checkpoint.
+    checkpoint=dict(interval=100, save_best='pixel/PSNR', rule='greater'))
 custom_hooks = [dict(type='SynthesisVisualizationHook', interval=50)]

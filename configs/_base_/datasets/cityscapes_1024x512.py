@@ -37,5 +37,12 @@ test_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, data_root=data_root, split='val',
                  pipeline=test_pipeline))
+# Validation during training (every train_cfg.val_interval): the first
+# val_num_samples test samples -- a fixed subset, so scores compare across
+# checkpoints (FID on a subset reads higher than on the full set; report
+# tools/test.py numbers). Set val_dataloader.dataset.indices to change it.
+val_num_samples = 500
+val_dataloader = dict(test_dataloader, dataset=dict(
+    test_dataloader['dataset'], indices=val_num_samples))
 # test_evaluator comes from the evaluator base (cityscapes.py).
 _base_ = ['../evaluators/cityscapes.py']

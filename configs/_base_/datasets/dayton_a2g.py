@@ -43,5 +43,12 @@ test_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root,
                  data_prefix=dict(img_path='test'),
                  pipeline=test_pipeline, test_mode=True))
+# Validation during training (every train_cfg.val_interval): the first
+# val_num_samples test samples -- a fixed subset, so scores compare across
+# checkpoints (FID on a subset reads higher than on the full set; report
+# tools/test.py numbers). Set val_dataloader.dataset.indices to change it.
+val_num_samples = 500
+val_dataloader = dict(test_dataloader, dataset=dict(
+    test_dataloader['dataset'], indices=val_num_samples))
 # test_evaluator comes from the evaluator base (cross_view.py).
 _base_ = ['../evaluators/cross_view.py']

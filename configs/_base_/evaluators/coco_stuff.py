@@ -19,3 +19,9 @@ test_evaluator = [
          class_names='coco_stuff'),
     dict(type='PixelMetrics'),
 ]
+# Validation during training: FID + the segmentation score (the best
+# checkpoint is kept by FID/fid, default_runtime.py); pixel scores only at
+# test time.
+val_evaluator = [m for m in test_evaluator
+                 if m['type'] in ('FrechetInceptionDistance',
+                                  'SegmentationScore')]

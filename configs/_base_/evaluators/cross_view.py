@@ -7,3 +7,6 @@ test_evaluator = [
     dict(type='CrossViewScores', classifier_path=None),
     dict(type='FrechetInceptionDistance', inception_path=None),
 ]
+# Validation during training: FID (the best checkpoint is kept by FID/fid).
+val_evaluator = [m for m in test_evaluator
+                 if m['type'] == 'FrechetInceptionDistance']

@@ -4,3 +4,6 @@ test_evaluator = [
     dict(type='FrechetInceptionDistance', inception_path=None),
     dict(type='PixelMetrics'),
 ]
+# Validation during training: FID (the best checkpoint is kept by FID/fid).
+val_evaluator = [m for m in test_evaluator
+                 if m['type'] == 'FrechetInceptionDistance']

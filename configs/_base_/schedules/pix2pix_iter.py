@@ -3,8 +3,10 @@
 n_iters = 100
 n_iters_decay = 100
 train_cfg = dict(type='IterBasedTrainLoop',
-                 max_iters=n_iters + n_iters_decay, val_interval=10**9)
-val_cfg = None
+                 max_iters=n_iters + n_iters_decay, val_interval=5000)
+# Validate every train_cfg.val_interval iterations on the val_dataloader
+# subset (datasets base) with the val_evaluator (evaluators base).
+val_cfg = dict(type='SynthesisValLoop')
 test_cfg = dict(type='TestLoop')
 param_scheduler = dict(
     generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,

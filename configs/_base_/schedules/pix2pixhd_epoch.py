@@ -6,8 +6,10 @@
 niter = 100
 niter_decay = 100
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=niter + niter_decay,
-                 val_interval=10**9)
-val_cfg = None
+                 val_interval=10)
+# Validate every train_cfg.val_interval epochs on the val_dataloader
+# subset (datasets base) with the val_evaluator (evaluators base).
+val_cfg = dict(type='SynthesisValLoop')
 test_cfg = dict(type='TestLoop')
 param_scheduler = dict(
     generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,

@@ -5,7 +5,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 from mmengine.logging import MessageHub
-from mmengine.model import BaseModel
+from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapperDict
 
 from mmsemsyn.registry import MODELS
@@ -72,6 +72,12 @@ class BaseSynthesisGAN(BaseModel):
         disc_init_steps: iterations of D-only training at the start.
         update_order: see above; None takes the method's
             ``default_update_order`` (its official trainer's order).
+        ema: optional moving average of the generator,
+            ``dict(momentum=0.999, start_iter=0)`` (:class:`GeneratorEMA`);
+            updated after every generator update by ``GeneratorEMAHook``
+            (default_runtime.py), used by :meth:`predict` -- validation,
+            test, the inferencer -- and saved in checkpoints as
+            ``generator_ema.*``.
     """
 
     UPDATE_ORDERS = ('d_then_g', 'g_then_d', 'g_then_d_fresh_fake')
@@ -89,6 +95,7 @@ class BaseSynthesisGAN(BaseModel):
                  generator_steps: int = 1,
                  disc_init_steps: int = 0,
                  update_order: Optional[str] = None,
+                 ema: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
@@ -108,6 +115,11 @@ class BaseSynthesisGAN(BaseModel):
                 f'{type(self).__name__}: update_order={update_order!r} is not '
                 f'one of {self.UPDATE_ORDERS}.')
         self.update_order = update_order
+        self.generator_ema = None
+        if ema is not None:
+            self.generator_ema = MODELS.build(
+                dict(dict(type='GeneratorEMA'), **ema),
+                default_args=dict(model=self.generator))
         if self.has_loss('diversity') and getattr(
                 self.data_preprocessor, 'class_noise', None) is None:
             raise ValueError(
@@ -228,6 +240,52 @@ class BaseSynthesisGAN(BaseModel):
         g_log['loss_gen'] = g_log.pop('loss')
         return g_log, outputs
 
+    # ---- generator EMA ----------------------------------------------
+    def update_ema(self, curr_iter: int) -> None:
+        """Average the generator into ``generator_ema`` after training
+        iteration ``curr_iter`` -- only on iterations that updated G (see
+        ``discriminator_steps`` / ``disc_init_steps``)."""
+        if self.generator_ema is None or not self._generator_turn(curr_iter):
+            return
+        generator = self.generator
+        if is_model_wrapper(generator):
+            generator = generator.module
+        self.generator_ema.update(generator, curr_iter)
+
+    @contextmanager
+    def ema_generator_in_use(self):
+        """Inside the block ``self.generator`` is the averaged copy (when
+        the model has one), so every method's ``forward_generator`` runs
+        the EMA weights unchanged."""
+        if self.generator_ema is None:
+            yield
+            return
+        regular = self._modules['generator']
+        self._modules['generator'] = self.generator_ema.module
+        try:
+            yield
+        finally:
+            self._modules['generator'] = regular
+
+    @torch.no_grad()
+    def recompute_ema_batch_norm(self, batches) -> int:
+        """BatchNorm statistics of the EMA generator from ``batches``
+        (data-loader batches, preprocessed here), under a forked torch RNG
+        so the training stream is untouched. Returns the batch count."""
+        if self.generator_ema is None:
+            return 0
+
+        def forward(batch):
+            data = self.data_preprocessor(batch, False)
+            with self.ema_generator_in_use():
+                self.forward_generator(data['inputs'])
+
+        devices = [torch.cuda.current_device()] \
+            if torch.cuda.is_available() and torch.cuda.is_initialized() \
+            else []
+        with torch.random.fork_rng(devices=devices):
+            return self.generator_ema.recompute_batch_norm(forward, batches)
+
     # ---- inference: one path for val, test, the inferencer, files ----
     def forward(self,
                 inputs: dict,
@@ -253,8 +311,10 @@ class BaseSynthesisGAN(BaseModel):
                 ) -> List[SynDataSample]:
         """One sample per input with ``fake_img`` (uint8 RGB) and, for
         methods with intermediate images, those fields too; their names are
-        listed in the sample's ``visual_keys`` metainfo (sample grids)."""
-        outputs = self.forward_generator(inputs)
+        listed in the sample's ``visual_keys`` metainfo (sample grids).
+        With ``ema`` the averaged generator produces them."""
+        with self.ema_generator_in_use():
+            outputs = self.forward_generator(inputs)
         fake = to_uint8_image(outputs['fake_img']).cpu()
         visuals = {k: to_uint8_image(v).cpu()
                    for k, v in self.visual_images(outputs).items()}
