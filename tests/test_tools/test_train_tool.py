@@ -161,3 +161,4 @@ def test_default_runtime_hooks():
     assert hooks.sync_buffers.type == 'BufferSyncHook'
     assert hooks.rng_state.type == 'RNGStateHook'
     assert hooks.checkpoint_keys.type == 'PlainCheckpointKeysHook'
+    assert hooks.trainability_check.type == 'TrainabilityCheckHook'
