@@ -6,7 +6,7 @@
 # code: lab2pix-v1_ablation-H_u_cityscapes.py).
 _base_ = [
     '../_base_/models/lab2pix_v1.py',
-    '../_base_/evaluators/cityscapes.py',
+    '../_base_/evaluators/paper_protocol_cityscapes.py',
     '../_base_/default_runtime.py',
 ]
 data_root = 'data/cityscapes'

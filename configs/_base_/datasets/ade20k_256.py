@@ -43,5 +43,7 @@ test_dataloader = dict(
 val_num_samples = 500
 val_dataloader = dict(test_dataloader, dataset=dict(
     test_dataloader['dataset'], indices=val_num_samples))
-# test_evaluator comes from the evaluator base (ade20k.py).
-_base_ = ['../evaluators/ade20k.py']
+# test_evaluator comes from the evaluator base: the papers' protocol
+# (paper_protocol_ade20k.py); the mmseg model-zoo segmenter instead:
+# _base_ = ['../evaluators/ade20k.py'].
+_base_ = ['../evaluators/paper_protocol_ade20k.py']

@@ -44,5 +44,7 @@ test_dataloader = dict(
 val_num_samples = 500
 val_dataloader = dict(test_dataloader, dataset=dict(
     test_dataloader['dataset'], indices=val_num_samples))
-# test_evaluator comes from the evaluator base (coco_stuff.py).
-_base_ = ['../evaluators/coco_stuff.py']
+# test_evaluator comes from the evaluator base: the papers' protocol
+# (paper_protocol_coco_stuff.py); the mmseg model-zoo segmenter instead:
+# _base_ = ['../evaluators/coco_stuff.py'].
+_base_ = ['../evaluators/paper_protocol_coco_stuff.py']

@@ -21,8 +21,6 @@
 #   test_evaluator.1.seg_checkpoint.decoder=/path/decoder_epoch_50.pth
 #   test_evaluator.0.inception_path=/path/pt_inception-2015-12-05-6726825d.pth
 # (or one converted file: test_evaluator.1.seg_checkpoint=/path/file.pth)
-csail_upernet_url = ('http://sceneparsing.csail.mit.edu/model/pytorch/'
-                     'ade20k-resnet101-upernet/')
 test_evaluator = [
     dict(type='FrechetInceptionDistance', inception_path=None),
     dict(type='SegmentationScore',
@@ -45,8 +43,11 @@ test_evaluator = [
                               norm_cfg=dict(type='BN', requires_grad=True),
                               num_classes=150, align_corners=False),
              test_cfg=dict(mode='whole')),
-         seg_checkpoint=dict(encoder=csail_upernet_url + 'encoder_epoch_50.pth',
-                             decoder=csail_upernet_url + 'decoder_epoch_50.pth'),
+         seg_checkpoint=dict(
+             encoder='http://sceneparsing.csail.mit.edu/model/pytorch/'
+             'ade20k-resnet101-upernet/encoder_epoch_50.pth',
+             decoder='http://sceneparsing.csail.mit.edu/model/pytorch/'
+             'ade20k-resnet101-upernet/decoder_epoch_50.pth'),
          label_map='ade20k_identity',
          ignore_index=255,
          seg_scale=None,

@@ -17,17 +17,18 @@
 # Weights: the release URL below (converted on load); offline:
 #   --cfg-options test_evaluator.1.seg_checkpoint=/path/drn-d-105_ms_cityscapes.pth
 #   test_evaluator.0.inception_path=/path/pt_inception-2015-12-05-6726825d.pth
-drn_mean = [0.29010095242892997, 0.32808144844279574, 0.28696394422942517]
-drn_std = [0.1829540508368939, 0.18656561047509476, 0.18447508988480435]
 test_evaluator = [
     dict(type='FrechetInceptionDistance', inception_path=None),
     dict(type='SegmentationScore',
          seg_config=dict(
              type='EncoderDecoder',
+             # info.json mean/std (in [0, 1]) x 255.
              data_preprocessor=dict(
                  type='SegDataPreProcessor',
-                 mean=[255 * m for m in drn_mean],
-                 std=[255 * s for s in drn_std],
+                 mean=[73.97574286937714, 83.66076935291291,
+                       73.17580577850342],
+                 std=[46.653282963407946, 47.57423067114917,
+                      47.04114792062511],
                  bgr_to_rgb=True),
              backbone=dict(type='mmsemsyn.DRN',
                            layers=(1, 1, 3, 4, 23, 3, 1, 1)),
