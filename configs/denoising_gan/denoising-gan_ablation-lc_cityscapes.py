@@ -1,0 +1,6 @@
+# Table III row "Lc": the cascade layer loss only (clean input, no Lp, no instance map).
+_base_ = ['./denoising-gan_cityscapes.py']
+model = dict(
+    data_preprocessor=dict(semantic_noise=None, thing_instance=None),
+    generator=dict(in_channels=35), discriminator=dict(in_channels=35 + 3),
+    losses=dict(perturbed=None, perturbed_disc=None))
