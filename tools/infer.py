@@ -66,7 +66,36 @@ def parse_args(argv=None):
         '--style-indices', default=None,
         help='pix2pixHD instance styles: a centre index for every '
         'instance, or JSON {"<class or instance id>": index}')
+    parser.add_argument(
+        '--class-noise', default=None, metavar='VALUES',
+        help='diversity-loss models: per-class noise values n^c in [-1, 1] '
+        'as JSON {"<class name or id>": value} or name=value,...; classes '
+        'not named get 0 (configs/diversity/README.md)')
     return parser.parse_args(argv)
+
+
+def parse_class_noise(text: str) -> dict:
+    """``'{"road": 0.5}'`` or ``'road=0.5,3=-1'`` → ``{class: value}``."""
+    import json
+    text = text.strip()
+    if text.startswith('{'):
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise SystemExit(f'--class-noise is not valid JSON ({err}): '
+                             f'{text!r}') from None
+        if not isinstance(values, dict):
+            raise SystemExit('--class-noise JSON must be an object '
+                             '{"<class>": value}.')
+        return values
+    values = {}
+    for item in filter(None, text.split(',')):
+        key, sep, value = item.partition('=')
+        if not sep:
+            raise SystemExit(f'--class-noise item {item!r} is not '
+                             'name=value (e.g. road=0.5,car=-1).')
+        values[key.strip()] = value.strip()
+    return values
 
 
 def main(argv=None):
@@ -93,8 +122,10 @@ def main(argv=None):
     if args.style_indices is not None:
         import json
         extra['style_indices'] = json.loads(args.style_indices)
+    class_noise = None if args.class_noise is None else \
+        parse_class_noise(args.class_noise)
     images = inferencer(args.labels, args.inst, batch_size=args.batch_size,
-                        extra_inputs=extra or None)
+                        extra_inputs=extra or None, class_noise=class_noise)
     paths = inferencer.write(images, args.labels, args.out_dir)
     for path in paths:
         print(path)
