@@ -17,16 +17,4 @@ train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 model = dict(generator=dict(num_modules=9, frozen_stages=7))
 train_cfg = dict(max_epochs=5)
-test_evaluator = [
-    dict(type='FrechetInceptionDistance', inception_path=None),
-    dict(type='SegmentationScore',
-         seg_config='mmseg::deeplabv3plus/'
-         'deeplabv3plus_r101-d8_4xb2-80k_cityscapes-512x1024.py',
-         seg_checkpoint='https://download.openmmlab.com/mmsegmentation/v0.5/'
-         'deeplabv3plus/deeplabv3plus_r101-d8_512x1024_80k_cityscapes/'
-         'deeplabv3plus_r101-d8_512x1024_80k_cityscapes_20200606_114143-'
-         '068fcfe9.pth',
-         label_map=None, ignore_index=255, seg_scale=None,
-         class_names='cityscapes'),
-    dict(type='PixelMetrics'),
-]
+# test_evaluator: inherited (DRN-D-105 at 1024x2048 = the generated size).

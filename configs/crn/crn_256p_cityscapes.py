@@ -22,15 +22,28 @@ log_processor = dict(by_epoch=True)
 # Scores on the 19 train ids the data already carries (void = 255 is
 # ignored), so no labelId -> trainId map here. LPIPS diversity over the 9
 # outputs: tools/test.py ... --num-samples 9 with LPIPSDiversity added.
+# Segmenter: the papers' DRN-D-105 at 1024x2048 (as
+# ../_base_/evaluators/paper_protocol_cityscapes.py, which explains each
+# choice); the mmseg model-zoo option: seg_config='mmseg::deeplabv3plus/
+# deeplabv3plus_r101-d8_4xb2-80k_cityscapes-512x1024.py' + its checkpoint.
 test_evaluator = [
     dict(type='FrechetInceptionDistance', inception_path=None),
     dict(type='SegmentationScore',
-         seg_config='mmseg::deeplabv3plus/'
-         'deeplabv3plus_r101-d8_4xb2-80k_cityscapes-512x1024.py',
-         seg_checkpoint='https://download.openmmlab.com/mmsegmentation/v0.5/'
-         'deeplabv3plus/deeplabv3plus_r101-d8_512x1024_80k_cityscapes/'
-         'deeplabv3plus_r101-d8_512x1024_80k_cityscapes_20200606_114143-'
-         '068fcfe9.pth',
+         seg_config=dict(
+             type='EncoderDecoder',
+             data_preprocessor=dict(
+                 type='SegDataPreProcessor',
+                 mean=[73.97574286937714, 83.66076935291291,
+                       73.17580577850342],
+                 std=[46.653282963407946, 47.57423067114917,
+                      47.04114792062511],
+                 bgr_to_rgb=True),
+             backbone=dict(type='mmsemsyn.DRN',
+                           layers=(1, 1, 3, 4, 23, 3, 1, 1)),
+             decode_head=dict(type='mmsemsyn.DRNSegHead', in_channels=512,
+                              channels=512, num_classes=19, up_factor=8),
+             test_cfg=dict(mode='whole')),
+         seg_checkpoint='http://dl.yf.io/drn/drn-d-105_ms_cityscapes.pth',
          label_map=None,
          ignore_index=255,
          seg_scale=(1024, 2048),
