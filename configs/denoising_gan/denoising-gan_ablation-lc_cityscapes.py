@@ -1,4 +1,5 @@
-# Table III row "Lc": the cascade layer loss only (clean input, no Lp, no instance map).
+# Table III row "Lc":
+# the cascade layer loss only (clean input, no Lp, no instance map).
 _base_ = ['./denoising-gan_cityscapes.py']
 model = dict(
     data_preprocessor=dict(semantic_noise=None, thing_instance=None),

@@ -5,10 +5,9 @@ Read as the ResNet-9-block layout with U-Net skips, the only reading that
 fits all of §III-A: a 256x256 output from two k4 s2 deconvs needs exactly two
 stride-2 downsamplings (the text's "three k4 s2 convs" would give 128x128),
 and this layout has about one fourth of pix2pix's U-Net 256 parameters
-(12,626,243 vs 54,413,955 with a 3-channel input), as the paper states. See configs/denoising_gan/README.md.
+(12,626,243 vs 54,413,955 with a 3-channel input), as the paper states.
+See configs/denoising_gan/README.md.
 """
-from typing import List
-
 import torch
 import torch.nn as nn
 

@@ -121,7 +121,8 @@ class CascadeLayerLoss(VGGPerceptualLoss):
                  input_range: str = 'imagenet',
                  loss_name: str = 'loss_cascade'):
         layers = tuple(layers)
-        not_conv = [l for l in layers if not l.startswith(('relu', 'conv'))]
+        not_conv = [name for name in layers
+                    if not name.startswith(('relu', 'conv'))]
         if not_conv:
             raise ValueError(f'CascadeLayerLoss layers must be conv layers '
                              f'(reluX_Y or convX_Y), got {not_conv}.')
