@@ -36,6 +36,7 @@ def first_iteration(model):
 
 def spade(**kwargs):
     return MODELS.build(dict(type='SPADEGenerator', semantic_nc=4, ngf=4,
+                             spade_hidden=8, init_gain=None,
                              **kwargs)).train()
 
 
