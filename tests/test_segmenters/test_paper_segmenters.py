@@ -139,11 +139,11 @@ def test_drn_forward_equals_official_restatement(models):
     official = ref.RefDRNSeg(19).eval()
     ref.randomise_bn_stats(official)
     _load_official(models['drn'], official.state_dict())
-    x = torch.randn(1, 3, 64, 96)
+    x = torch.randn(1, 3, 48, 72)
     with torch.no_grad():
         expected = official(x)
         ours = models['drn'].encode_decode(x, _metas(x))
-    assert ours.shape == (1, 19, 64, 96)
+    assert ours.shape == (1, 19, 48, 72)
     _assert_close(ours.log_softmax(1), expected)
 
 
@@ -197,11 +197,11 @@ def test_deeplab_msc_forward_equals_official_restatement(models):
     official = ref.RefMSC(ref.RefDeepLabV2(182)).eval()
     ref.randomise_bn_stats(official)
     _load_official(models['deeplab'], official.state_dict())
-    x = torch.randn(1, 3, 50, 66)  # odd sizes: ceil-mode pool, int() scales
+    x = torch.randn(1, 3, 38, 54)  # ceil-mode pool, int() of odd scales
     with torch.no_grad():
         expected = official(x)
         ours = models['deeplab'].encode_decode(x, _metas(x))
-    assert ours.shape == (1, 182, 50, 66)
+    assert ours.shape == (1, 182, 38, 54)
     _assert_close(ours, expected)
 
 
@@ -209,8 +209,9 @@ def test_deeplab_msc_forward_equals_official_restatement(models):
     # DRN: 256x512 (the generated size; OASIS/CLADE segment at it) -- the
     # SPADE setting's 1024x2048 is the same code path at 16x the compute.
     ('drn', (256, 512)),
-    # UperNet: a 256x256 image through the ms-test's largest scale (608);
-    # the five scales' sizes are checked below without running them.
+    # UperNet: a 256x256 image through the ms-test's first scale (short
+    # side 300 -> 320x320); the five scales' sizes are checked below and
+    # the averaging in the equivalence test, without the cost of all five.
     ('upernet', (256, 256)),
     # DeepLab-v2: the generated 256x256 with the full MSC (1, 0.5, 0.75).
     ('deeplab', (256, 256)),
@@ -220,7 +221,7 @@ def test_forward_at_protocol_size(models, case, img_size):
     img = torch.randint(0, 256, (1, 3) + img_size, dtype=torch.uint8)
     saved = getattr(model, 'short_sides', None)
     if case == 'upernet':
-        model.short_sides = (600, )
+        model.short_sides = (300, )
     try:
         with torch.no_grad():
             logits = segment_logits(model, img)
