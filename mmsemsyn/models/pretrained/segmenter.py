@@ -27,6 +27,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .weights_error import PretrainedWeightsError
+
 ConfigType = Union[str, dict]
 
 
@@ -104,11 +106,12 @@ def _read_checkpoint(path: str, key: str) -> dict:
         return CheckpointLoader.load_checkpoint(path, map_location='cpu')
     except (OSError, RuntimeError, ValueError) as err:
         if _is_url(path):
-            raise RuntimeError(
-                f'Could not download the segmenter checkpoint {path} '
-                f'({err}). Download it on a machine with internet and pass '
-                'the local path instead (e.g. --cfg-options "test_evaluator.'
-                f'1.{key}=/path/to/file.pth").') from err
+            # tools/train.py / test.py replace the guess with the metric's
+            # key in the config (weights_error.locate_in_evaluators).
+            raise PretrainedWeightsError(
+                f'segmenter checkpoint {path}', str(err), key,
+                '/path/to/file.pth', guess=f'test_evaluator.1.{key}'
+            ) from err
         raise
 
 
@@ -270,7 +273,9 @@ def segment_logits(segmentor: nn.Module, img: torch.Tensor,
         out_size: (h, w) of the returned logits (bilinear); default: the
             input image size. Labels are never interpolated.
     Returns:
-        (B, num_classes, h, w) logits.
+        (B, num_classes, h, w) logits (the CSAIL UperNet multi-scale test of
+        the ADE20K paper protocol returns the log of its averaged softmax;
+        argmax and softmax are the ensemble's).
     """
     x = normalize_for_segmenter(segmentor, img, input_range)
     out_size = tuple(out_size or x.shape[-2:])
