@@ -42,8 +42,8 @@ def load_tool(name: str):
     """Import ``tools/<name>.py`` (tools/ is not a package)."""
     import importlib.util
     path = osp.join(REPO, 'tools', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(f'mmsemsyn_tool_{name}',
-                                                  path)
+    spec = importlib.util.spec_from_file_location(
+        f'mmsemsyn_tool_{name.replace("/", "_")}', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
