@@ -14,7 +14,10 @@
 #   segment.py --ms (CLADE #3: "don't use --ms").
 # - Normalisation: fyu/drn datasets/cityscapes/info.json mean/std, RGB.
 # - Classes: labelIds (0..33) -> the 19 trainIds; every other id ignored.
-# Weights: the release URL below (converted on load); offline:
+# Weights: the release URL below (converted on load). The fyu/drn README
+# links the file from http://go.yf.io/drn-cityscapes-models; the direct
+# URL (next to drn.py's ImageNet DRNs) was not reachable from where this
+# was written -- if it fails, download it from that page. Offline:
 #   --cfg-options test_evaluator.1.seg_checkpoint=/path/drn-d-105_ms_cityscapes.pth
 #   test_evaluator.0.inception_path=/path/pt_inception-2015-12-05-6726825d.pth
 test_evaluator = [
