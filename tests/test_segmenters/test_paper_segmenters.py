@@ -376,3 +376,24 @@ def test_converter_tool_round_trip(tmp_path):
         tool.main(['deeplabv2_cocostuff164k', str(tmp_path / 'drn.pth'),
                    str(tmp_path / 'never.pth')])
     assert not (tmp_path / 'never.pth').exists()
+
+
+def test_real_dataset_configs_test_with_the_paper_protocol():
+    from mmengine.config import Config
+
+    from mmsemsyn.evaluation.metrics.segmentation_score import \
+        resolve_class_names
+    expected = {'spade/spade_cityscapes.py': 'mmsemsyn.DRNSegHead',
+                'pix2pixhd/pix2pixhd_512p_cityscapes.py':
+                'mmsemsyn.DRNSegHead',
+                'lab2pix/lab2pix-v1_cityscapes.py': 'mmsemsyn.DRNSegHead',
+                'crn/crn_256p_cityscapes.py': 'mmsemsyn.DRNSegHead',
+                'lggan/lggan_ade20k.py': 'mmsemsyn.CSAILUPerHead',
+                'spade/spade_coco-stuff.py': 'mmsemsyn.DeepLabV2ASPPHead'}
+    for path, head in expected.items():
+        cfg = Config.fromfile(str(REPO / 'configs' / path))
+        seg = [m for m in cfg.test_evaluator
+               if m['type'] == 'SegmentationScore'][0]
+        assert seg['seg_config']['decode_head']['type'] == head, path
+    names = resolve_class_names('coco_stuff_182', 182)
+    assert len(names) == 182 and names[0] == 'person'
