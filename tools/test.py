@@ -2,7 +2,8 @@
 
 Runs every metric of the config's ``test_evaluator`` and prints a table.
 
-  --out FILE.json      also write the metrics as JSON
+  --out FILE.json      also write the metrics as JSON, and as a Markdown
+                       table next to it (FILE.md)
   --save-dir DIR       write the generated images (``fake/``), the real ones
                        (``real/``), the label ids (``label/``) and the colourised labels
                        (``label_color/``)
@@ -120,8 +121,32 @@ def format_table(metrics: dict) -> str:
     return '\n'.join(lines)
 
 
+def format_markdown(metrics: dict, title: str = '') -> str:
+    """The metric table as GitHub Markdown (``| metric | value |``), to
+    paste into a README or an issue."""
+    lines = [f'### {title}', ''] if title else []
+    lines += ['| metric | value |', '|---|---:|']
+    for key, value in metrics.items():
+        if isinstance(value, float):
+            text = f'{value:.4f}' if math.isfinite(value) else str(value)
+        else:
+            text = str(value)
+        lines.append(f'| {key} | {text} |')
+    return '\n'.join(lines) + '\n'
+
+
+def write_markdown(metrics: dict, path: str, title: str = '') -> None:
+    """Write :func:`format_markdown` atomically."""
+    tmp = f'{path}.{os.getpid()}.tmp'
+    with open(tmp, 'w') as f:
+        f.write(format_markdown(metrics, title))
+    os.replace(tmp, path)
+
+
 def write_json(metrics: dict, path: str) -> None:
-    """Write atomically: a crash never leaves a truncated file."""
+    """Write atomically: a crash never leaves a truncated file. The same
+    table goes, as Markdown, next to it (``metrics.json`` ->
+    ``metrics.md``)."""
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
     tmp = f'{path}.{os.getpid()}.tmp'
@@ -130,6 +155,8 @@ def write_json(metrics: dict, path: str) -> None:
     with open(tmp, 'w') as f:
         json.dump(clean, f, indent=2, allow_nan=True)
     os.replace(tmp, path)
+    write_markdown(clean, osp.splitext(path)[0] + '.md',
+                   title=osp.splitext(osp.basename(path))[0])
 
 
 def check_checkpoint(model, checkpoint: str, config: str) -> None:

@@ -52,6 +52,11 @@ def parse_args(argv=None):
         '--overwrite-work-dir', action='store_true',
         help='start even though the work dir holds checkpoints of a run of '
         'another config (they are overwritten)')
+    parser.add_argument(
+        '--check-data', action='store_true',
+        help='first decode every file of the train (and val) set and check '
+        'it against the config (tools/analysis_tools/check_dataset.py); '
+        'stop with a table of the problems if there are any')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0,
                         help='set by the launcher (torch.distributed)')
     args = parser.parse_args(argv)
@@ -197,6 +202,23 @@ def build_cfg(args) -> Config:
     return cfg
 
 
+def check_data(cfg) -> None:
+    """``--check-data``: decode and check the train (and val) set first;
+    ``SystemExit(1)`` with the problem tables when any sample is bad."""
+    from mmsemsyn.datasets.dataset_check import check_dataset
+    failed = False
+    for split in ('train', 'val'):
+        if not (cfg.get(f'{split}_dataloader') or {}).get('dataset'):
+            continue
+        for report in check_dataset(cfg, split):
+            print(report.table(), flush=True)
+            failed |= not report.ok
+    if failed:
+        raise SystemExit(
+            '--check-data: the dataset has problems (tables above); fix '
+            'them, or train without --check-data to meet them one by one.')
+
+
 def main(argv=None):
     args = parse_args(argv)
     # Heavy imports only after the arguments are known to be fine.
@@ -208,6 +230,12 @@ def main(argv=None):
     from mmsemsyn.work_dir_lock import acquire_work_dir
     register_all_modules(init_default_scope=False)
     cfg = build_cfg(args)
+    # Loop/sampler/scheduler units that disagree train forever or never
+    # decay the lr, without any error: stop before anything is built.
+    from mmsemsyn.engine.train_checks import check_train_schedule
+    check_train_schedule(cfg, args.config)
+    if args.check_data:
+        check_data(cfg)
     # One process per work dir takes the lock (rank 0 of a distributed run).
     lock = None
     if int(os.environ.get('RANK', '0')) == 0:
