@@ -10,6 +10,9 @@
    allow-lists exactly those types instead of switching the safe loader off
    (plus a ``getattr`` stand-in limited to HistoryBuffer's statistics
    functions, which the message hub's buffers pickle by reference).
+3. Warnings about things 1. handles or that the stack raises about its own
+   internals scare new users; :func:`filter_known_warnings` silences
+   exactly those (by message and issuing module), nothing else.
 """
 import importlib.util
 import pickle
@@ -136,6 +139,35 @@ def _history_buffer_getattr(obj, name):
         'weights_only=False only if you trust its source.')
 
 
+# (message regex, module regex) of each warning filtered, and why.
+KNOWN_WARNINGS = (
+    # mmcv-lite has no compiled ops; mmcv.cnn says so when its transformer
+    # bricks import. install_mmcv_ops_fallback handles exactly this case
+    # (only registered while the stand-in is installed).
+    (r'Fail to import ``MultiScaleDeformableAttention`` from '
+     r'``mmcv\.ops\.multi_scale_deform_attn``, You should install ``mmcv`` '
+     r'rather than ``mmcv-lite``', r'mmcv\.cnn\.bricks\.transformer'),
+    # mmseg's decode heads call mmseg's own deprecated builder; nothing a
+    # user of mmsemsyn can change.
+    (r'``build_loss`` would be deprecated soon', r'mmseg\.models\.builder'),
+)
+
+
+def filter_known_warnings() -> None:
+    """Ignore exactly :data:`KNOWN_WARNINGS` (UserWarnings, matched by
+    message and issuing module); the mmcv-lite one only while the
+    ``mmcv.ops`` stand-in is in use."""
+    import warnings
+    fallback = getattr(sys.modules.get(_FALLBACK_NAME), '__mmsemsyn_fallback__',
+                       False)
+    for i, (message, module) in enumerate(KNOWN_WARNINGS):
+        if i == 0 and not fallback:
+            continue
+        warnings.filterwarnings('ignore', message=message,
+                                category=UserWarning, module=module)
+
+
 def apply() -> None:
     install_mmcv_ops_fallback()
     allow_mmengine_checkpoints()
+    filter_known_warnings()

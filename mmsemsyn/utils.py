@@ -51,3 +51,40 @@ def sample_stem(path: str) -> str:
         if stem.endswith(suffix) and len(stem) > len(suffix):
             return stem[:-len(suffix)]
     return stem
+
+
+class explain_missing_scope:
+    """Context manager around code that builds registered components (e.g.
+    a dataset's ``pipeline``): a registry ``KeyError`` raised while no
+    ``mmsemsyn`` default scope is set gets a message that says so and how to
+    fix it, instead of mmengine's generic "X is not in the mmengine::...
+    registry" (which is what a dataset class used directly from Python
+    raises before ``init_default_scope``).
+
+    Args:
+        user: what was being built, named in the message (a class name).
+    """
+
+    def __init__(self, user: str):
+        self.user = user
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not KeyError or 'registry' not in str(exc):
+            return False
+        from mmengine.registry import DefaultScope
+        scope = DefaultScope.get_current_instance()
+        if scope is not None and scope.scope_name == 'mmsemsyn':
+            return False  # a genuinely unknown type: mmengine's message
+        current = 'no default scope is set' if scope is None else \
+            f'the default scope is {scope.scope_name!r}'
+        raise KeyError(
+            f'{self.user}: {exc.args[0] if exc.args else exc} -- {current}, '
+            'so mmengine looks for mmsemsyn components (LoadLabelMap, '
+            'PackSynInputs, ...) in its own registry. Before building '
+            'mmsemsyn classes from Python, call '
+            '`from mmsemsyn.utils import register_all_modules; '
+            'register_all_modules()` (or '
+            "`mmengine.registry.init_default_scope('mmsemsyn')`).") from exc

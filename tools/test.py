@@ -176,17 +176,23 @@ def main(argv=None):
     args = parse_args(argv)
     # Heavy imports only after the arguments are known to be fine.
     import torch
-    from mmengine.runner import Runner
 
     import mmsemsyn  # noqa: F401  (applies the stack compat fixes)
+    from mmsemsyn.engine.runner.synthesis_runner import SynthesisRunner
     from mmsemsyn.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     cfg = build_cfg(args)
     if cfg.launcher != 'none' and not torch.cuda.is_available():
         init_cpu_process_group(cfg)
-    runner = Runner.from_cfg(cfg)
-    check_checkpoint(runner.model, args.checkpoint, args.config)
-    metrics = runner.test()
+    from mmsemsyn.models.pretrained.weights_error import (
+        PretrainedWeightsError, locate_in_evaluators)
+    try:
+        runner = SynthesisRunner.from_cfg(cfg)
+        check_checkpoint(runner.model, args.checkpoint, args.config)
+        metrics = runner.test()
+    except PretrainedWeightsError as err:
+        # A metric's weights: name its key in this config's evaluators.
+        raise locate_in_evaluators(err, cfg) from err.__cause__
     from mmengine.dist import is_main_process
     if is_main_process():
         print(format_table(metrics), flush=True)

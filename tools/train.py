@@ -223,9 +223,11 @@ def main(argv=None):
     args = parse_args(argv)
     # Heavy imports only after the arguments are known to be fine.
     import torch
-    from mmengine.runner import Runner
 
     import mmsemsyn  # noqa: F401  (applies the stack compat fixes)
+    from mmsemsyn.engine.runner.synthesis_runner import SynthesisRunner
+    from mmsemsyn.models.pretrained.weights_error import (
+        PretrainedWeightsError, locate_in_evaluators)
     from mmsemsyn.utils import register_all_modules
     from mmsemsyn.work_dir_lock import acquire_work_dir
     register_all_modules(init_default_scope=False)
@@ -245,9 +247,14 @@ def main(argv=None):
     try:
         if cfg.launcher != 'none' and not torch.cuda.is_available():
             init_cpu_process_group(cfg)
-        runner = Runner.from_cfg(cfg)
+        runner = SynthesisRunner.from_cfg(cfg)
         runner.train()
         close_process_group()
+    except PretrainedWeightsError as err:
+        if lock is not None:
+            lock.release('failed')
+        # A metric's weights: name its key in this config's evaluators.
+        raise locate_in_evaluators(err, cfg) from err.__cause__
     except BaseException:
         if lock is not None:
             lock.release('failed')

@@ -6,6 +6,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.fileio import list_dir_or_file
 
 from mmsemsyn.registry import DATASETS
+from mmsemsyn.utils import explain_missing_scope
 
 
 @DATASETS.register_module()
@@ -34,9 +35,11 @@ class SynthesisDataset(BaseDataset):
         self.img_suffix = img_suffix
         self.inst_suffix = inst_suffix
         self.require_img = require_img
-        super().__init__(data_root=data_root,
-                         data_prefix=data_prefix or dict(label_path=''),
-                         **kwargs)
+        # Without mmsemsyn's default scope, say so (not a bare KeyError).
+        with explain_missing_scope(type(self).__name__):
+            super().__init__(data_root=data_root,
+                             data_prefix=data_prefix or dict(label_path=''),
+                             **kwargs)
 
     def full_init(self):
         self._check_metainfo()

@@ -32,6 +32,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.fileio import list_dir_or_file
 
 from mmsemsyn.registry import DATASETS, TRANSFORMS
+from mmsemsyn.utils import explain_missing_scope
 from .image_reader import read_image
 
 PANEL_NAMES = ('aerial_img', 'ground_img', 'aerial_semantic',
@@ -195,9 +196,11 @@ class CrossViewDataset(BaseDataset):
                  suffixes: Sequence[str] = ('.png', '.jpg', '.jpeg'),
                  **kwargs):
         self.suffixes = tuple(suffixes)
-        super().__init__(data_root=data_root,
-                         data_prefix=data_prefix or dict(img_path=''),
-                         **kwargs)
+        # Without mmsemsyn's default scope, say so (not a bare KeyError).
+        with explain_missing_scope(type(self).__name__):
+            super().__init__(data_root=data_root,
+                             data_prefix=data_prefix or dict(img_path=''),
+                             **kwargs)
 
     def load_data_list(self) -> List[dict]:
         folder = self.data_prefix.get('img_path', self.data_root)

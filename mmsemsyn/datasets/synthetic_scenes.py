@@ -16,6 +16,7 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 
 from mmsemsyn.registry import DATASETS
+from mmsemsyn.utils import explain_missing_scope
 
 SKY, ROAD, SIDEWALK, BUILDING, VEGETATION, CAR = range(6)
 
@@ -150,7 +151,9 @@ class SyntheticScenesDataset(BaseDataset):
         self.img_size = tuple(img_size)
         self.seed = seed
         kwargs.setdefault('serialize_data', False)
-        super().__init__(**kwargs)
+        # Without mmsemsyn's default scope, say so (not a bare KeyError).
+        with explain_missing_scope(type(self).__name__):
+            super().__init__(**kwargs)
 
     def load_data_list(self) -> List[dict]:
         return [

@@ -31,6 +31,8 @@ from mmsemsyn.models.discriminators.multiscale import run_on_pyramid
 from mmsemsyn.models.layers.mini_inception import MiniInceptionBlock
 from mmsemsyn.models.layers.norm import build_norm_layer
 from mmsemsyn.models.pretrained.vgg import VGGFeatureExtractor
+from mmsemsyn.models.pretrained.weights_error import (locate_pretrained,
+                                                      owner_argument)
 
 VGG16_POOL_CHANNELS = (256, 512, 512)  # pool3, pool4, pool5
 
@@ -84,9 +86,11 @@ class HierarchicalPerceptualDiscriminator(nn.Module):
         self.norm = norm
         self.spectral_norm = spectral_norm
         ndf = base_channels
-        self.vgg = VGGFeatureExtractor(
-            'vgg16', ('pool3', 'pool4', 'pool5')[:num_levels],
-            pretrained=vgg_pretrained, input_range=vgg_input_range)
+        # Missing weights are named as this D's vgg_pretrained.
+        with owner_argument('vgg_pretrained'):
+            self.vgg = VGGFeatureExtractor(
+                'vgg16', ('pool3', 'pool4', 'pool5')[:num_levels],
+                pretrained=vgg_pretrained, input_range=vgg_input_range)
 
         first = [nn.Conv2d(in_channels, ndf, 3, 2, 1)]
         if first_norm:
@@ -204,10 +208,12 @@ class HierarchicalPerceptualDiscriminators(nn.Module):
                  pass_levels: bool = True):
         super().__init__()
         self.num_levels = tuple(num_levels)
-        self.discriminators = nn.ModuleList(
-            MODELS.build(dict(discriminator, num_levels=n)
-                         if pass_levels else dict(discriminator))
-            for n in self.num_levels)
+        # Missing VGG weights are named as discriminator.vgg_pretrained.
+        with locate_pretrained('discriminator'):
+            self.discriminators = nn.ModuleList(
+                MODELS.build(dict(discriminator, num_levels=n)
+                             if pass_levels else dict(discriminator))
+                for n in self.num_levels)
 
     def __len__(self) -> int:
         return len(self.discriminators)

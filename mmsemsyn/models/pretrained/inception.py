@@ -17,6 +17,8 @@ from typing import Optional
 import torch
 import torch.nn as nn
 
+from .weights_error import PretrainedWeightsError
+
 
 def fid_weights_url() -> str:
     from pytorch_fid.inception import FID_WEIGHTS_URL
@@ -68,12 +70,11 @@ def build_fid_inception(inception_path: Optional[str] = None,
             return torch.hub.load_state_dict_from_url(
                 url_, map_location='cpu', progress=False)
         except Exception as err:  # offline, proxy, corrupt download
-            raise RuntimeError(
-                f'Could not download the FID Inception weights {url} '
-                f'({err}). Download that file and pass its local path as '
-                'inception_path=... (e.g. --cfg-options "test_evaluator.0.'
-                'inception_path=/path/to/pt_inception-2015-12-05-6726825d.'
-                'pth").') from err
+            # tools/train.py / test.py name the metric's key in the config.
+            raise PretrainedWeightsError(
+                f'FID Inception weights {url}', str(err), 'inception_path',
+                '/path/to/pt_inception-2015-12-05-6726825d.pth',
+                guess='test_evaluator.0.inception_path') from err
 
     def loader(url_, *args, **kwargs):
         state = load(url_, *args, **kwargs)

@@ -13,6 +13,8 @@ from typing import Dict, Optional, Sequence, Union
 import torch
 import torch.nn as nn
 
+from .weights_error import PretrainedWeightsError
+
 # torchvision `features` indices of the ReLU after each named conv.
 VGG19_LAYERS = {
     'relu1_1': 1, 'relu1_2': 3, 'relu2_1': 6, 'relu2_2': 8, 'relu3_1': 11,
@@ -78,12 +80,11 @@ def _build_features(arch: str, pretrained: Union[str, bool, None]
         try:
             state = weights.get_state_dict(progress=False)
         except Exception as err:  # no network, blocked hub, ...
-            raise RuntimeError(
-                f'Could not download the torchvision {arch} ImageNet '
-                f'weights ({weights.url}): {err}. Download that file and '
-                f'pass its path as pretrained=..., e.g. --cfg-options '
-                f'"model.losses.vgg.pretrained=/path/to/{arch}.pth".'
-            ) from err
+            # The key that fixes it depends on where this VGG sits (a loss,
+            # a discriminator branch): the owners add it (weights_error.py).
+            raise PretrainedWeightsError(
+                f'torchvision {arch} ImageNet weights {weights.url}',
+                str(err), 'pretrained', f'/path/to/{arch}.pth') from err
         _load_features(features, state, arch, weights.url)
     elif isinstance(pretrained, str):
         if not osp.isfile(pretrained):

@@ -8,6 +8,7 @@ from mmengine.logging import MessageHub
 from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapperDict
 
+from mmsemsyn.models.pretrained.weights_error import locate_pretrained
 from mmsemsyn.registry import MODELS
 from mmsemsyn.structures import SynDataSample
 
@@ -99,13 +100,17 @@ class BaseSynthesisGAN(BaseModel):
                  init_cfg: Optional[dict] = None):
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
-        self.generator = MODELS.build(generator)
-        self.discriminator = MODELS.build(discriminator) \
-            if discriminator is not None else None
-        self.losses = nn.ModuleDict({
-            role: MODELS.build(cfg)
-            for role, cfg in (losses or {}).items() if cfg is not None
-        })
+        # Missing pretrained weights name their key (model.<part>.<arg>).
+        with locate_pretrained('model.generator'):
+            self.generator = MODELS.build(generator)
+        with locate_pretrained('model.discriminator'):
+            self.discriminator = MODELS.build(discriminator) \
+                if discriminator is not None else None
+        self.losses = nn.ModuleDict()
+        for role, cfg in (losses or {}).items():
+            if cfg is not None:
+                with locate_pretrained(f'model.losses.{role}'):
+                    self.losses[role] = MODELS.build(cfg)
         self.discriminator_steps = discriminator_steps
         self.generator_steps = generator_steps
         self.disc_init_steps = disc_init_steps

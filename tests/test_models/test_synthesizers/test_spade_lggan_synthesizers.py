@@ -163,6 +163,7 @@ def test_lggan_global_only_ablation_judges_one_output():
 
 
 def test_lggan_predict_carries_branch_images_for_sample_grids():
+    from mmsemsyn.visualization.colorize import title_height
     from mmsemsyn.visualization.visualizer import SynthesisVisualizer
     model_cfg, _ = tiny('configs/lggan/lggan_synthetic.py', n_res_blocks=1)
     model = MODELS.build(model_cfg).eval()
@@ -182,9 +183,11 @@ def test_lggan_predict_carries_branch_images_for_sample_grids():
         assert torch.equal(s.local_weight[0], s.local_weight[2])
     grid = SynthesisVisualizer.get_instance(
         'lggan_grid_test').sample_grid(samples)
-    # label | fake | global | local | weight | real, 32 px + 2 px padding
-    assert grid.shape == (2 + 2 * 34, 2 + 6 * 34, 3)
+    # label | fake | global | local | weight | real, 32 px + 2 px padding,
+    # under a band of column titles
+    top = title_height(32)
+    assert grid.shape == (top + 2 + 2 * 34, 2 + 6 * 34, 3)
     # a method without intermediates keeps label | fake | real
     samples[0].set_metainfo(dict(visual_keys=()))
     assert SynthesisVisualizer.get_instance('lggan_grid_test').sample_grid(
-        samples[:1]).shape == (2 + 34, 2 + 3 * 34, 3)
+        samples[:1]).shape == (top + 2 + 34, 2 + 3 * 34, 3)
