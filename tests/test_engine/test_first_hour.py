@@ -107,9 +107,18 @@ def offline(monkeypatch):
 
 
 def test_missing_weights_name_the_key_of_this_network(offline):
+    from mmengine.registry import DefaultScope
+
     from mmsemsyn.registry import MODELS
     from mmsemsyn.utils import register_all_modules
-    register_all_modules()
+
+    # No process-wide default scope (other tests build mmseg parts).
+    register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope('mmsemsyn'):
+        _check_vgg_keys(MODELS)
+
+
+def _check_vgg_keys(MODELS):
     # The Lab2Pix-V2 discriminator's VGG-16 branch: its vgg_pretrained.
     cfg = Config.fromfile('configs/lab2pix/lab2pix-v2_synthetic.py')
     cfg.model.discriminator.discriminator.vgg_pretrained = True
