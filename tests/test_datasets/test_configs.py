@@ -6,6 +6,7 @@ import pytest
 from mmengine.config import Config
 from syn_fake_data import write_image
 
+from mmsemsyn.datasets.cityscapes import CITYSCAPES_PALETTE
 from mmsemsyn.datasets.facades import FACADES_PALETTE
 from mmsemsyn.registry import DATASETS, MODELS
 
@@ -88,11 +89,15 @@ def test_ade_coco_configs(ade_coco_roots):
 
 def test_aligned_configs(tmp_path):
     ids = np.kron(np.arange(12).reshape(3, 4), np.ones((32, 32), int))
-    ab = np.concatenate([np.zeros((96, 128, 3), np.uint8),
-                         np.asarray(FACADES_PALETTE, np.uint8)[ids]], 1)
-    for split in ('train', 'test', 'val'):
-        write_image(tmp_path / split / '1.png', ab)
-    for name in ('facades_256.py', 'cityscapes_pix2pix_256.py'):
+    # Each config's labels drawn in its own palette (a foreign palette is
+    # refused by LoadLabelMap's distance check).
+    for name, palette in (('facades_256.py', FACADES_PALETTE),
+                          ('cityscapes_pix2pix_256.py',
+                           CITYSCAPES_PALETTE[5:17])):
+        ab = np.concatenate([np.zeros((96, 128, 3), np.uint8),
+                             np.asarray(palette, np.uint8)[ids]], 1)
+        for split in ('train', 'test', 'val'):
+            write_image(tmp_path / split / '1.png', ab)
         for out in samples(load(name), tmp_path, None):
             assert out['inputs']['label'].shape == (1, 256, 256)
             assert out['inputs']['img'].shape == (3, 256, 256)
