@@ -44,20 +44,25 @@ RANDOM_TRANSFORMS = ('PairedFlip', 'PairedRandomCrop')
 def parse_args():
     parser = argparse.ArgumentParser(
         description='K-means of pix2pixHD instance features per class')
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    parser.add_argument('config', help='a pix2pixHD *-feat config')
+    parser.add_argument('checkpoint', help='its trained checkpoint (.pth)')
     parser.add_argument('--out', help='output .npz (default: '
                         'features_clustered_<K>.npz next to the checkpoint)')
-    parser.add_argument('--n-clusters', type=int, default=10)
+    parser.add_argument('--n-clusters', type=int, default=10,
+                        help='K of the per-class K-means (official: 10)')
     parser.add_argument('--min-area-ratio', type=float, default=1 / 64,
                         help='keep instances larger than this fraction of '
                         'the image (official: 1/64)')
-    parser.add_argument('--max-samples', type=int, default=None)
+    parser.add_argument('--max-samples', type=int, default=None,
+                        help='encode only the first N training samples')
     parser.add_argument('--save-checkpoint', action='store_true',
                         help='also write <checkpoint>_clustered.pth with '
                         'the centres in the encoder buffers')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--device', default='cpu',
+                        help='e.g. cpu, cuda:0')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings (unknown keys stop '
+                        'with the nearest valid names)')
     return parser.parse_args()
 
 
@@ -130,6 +135,8 @@ def main():
     register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
+        from mmsemsyn.config_check import check_cfg_options
+        check_cfg_options(cfg, args.cfg_options, args.config)
         cfg.merge_from_dict(args.cfg_options)
     cfg.model.pop('pretrained_global', None)  # the checkpoint has it all
     model = MODELS.build(cfg.model)
