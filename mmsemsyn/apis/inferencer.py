@@ -380,9 +380,12 @@ class SynthesisInferencer:
                  out_dir: Optional[str] = None,
                  extra_inputs: Optional[ExtraInputs] = None,
                  batch_size: int = 1,
-                 class_noise: Optional[Union[dict, torch.Tensor]] = None
+                 class_noise: Optional[Union[dict, torch.Tensor]] = None,
+                 progress: Optional[bool] = None
                  ) -> List[np.ndarray]:
-        """Generate one image per label map.
+        """Generate one image per label map (``progress``: a bar per
+        label map on stderr; None: only when stderr is a terminal, see
+        :func:`mmsemsyn.progress.progress_enabled`).
 
         Returns:
             list of (H, W, 3) uint8 RGB arrays, in the order of ``labels``;
@@ -409,8 +412,11 @@ class SynthesisInferencer:
             self.class_noise_vector(class_noise)
         images, resized = [], []
         loaded = [None] * len(labels)
+        from mmsemsyn.progress import Progress
+        bar = Progress(len(labels), progress)
         for start in range(0, len(labels), batch_size):
             idx = list(range(start, min(start + batch_size, len(labels))))
+            bar.update(len(idx))
             for i in idx:
                 loaded[i] = self._load(labels[i], insts[i] if insts else None,
                                        label_as_inst)
@@ -422,6 +428,7 @@ class SynthesisInferencer:
                 continue
             images += self._generate([loaded[i][0] for i in idx], idx,
                                      extra_inputs, noise_vec)
+        bar.close()
         for i, (sample, (label_hw, gen_hw)) in enumerate(loaded):
             out_hw = label_hw if self.size == 'keep' else (
                 gen_hw if self.size == 'config' else self.size)

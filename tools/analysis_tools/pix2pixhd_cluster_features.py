@@ -79,7 +79,8 @@ def collect_instance_features(model, dataset, max_samples=None,
     features: Dict[int, List[np.ndarray]] = defaultdict(list)
     n = len(dataset) if max_samples is None else min(max_samples,
                                                      len(dataset))
-    for i in range(n):
+    from mmsemsyn.progress import track
+    for i in track(range(n)):
         data = model.data_preprocessor(pseudo_collate([dataset[i]]), False)
         inputs = data['inputs']
         if 'inst' not in inputs or 'img' not in inputs:

@@ -126,7 +126,8 @@ def convert(root: str, out=None, splits=('train', 'val'), copy=False,
         flat = val_name if split == 'val' else split
         for kind in FILES:
             os.makedirs(osp.join(out, f'{flat}_{kind}'), exist_ok=True)
-        for frame, paths in frames.items():
+        from mmsemsyn.progress import track
+        for frame, paths in track(frames.items(), total=len(frames)):
             if frame in bad:
                 continue
             for kind, src in paths.items():

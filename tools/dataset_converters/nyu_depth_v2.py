@@ -149,7 +149,8 @@ def convert(mat: str, class_map: str, out: str, splits: str = None,
             splits, ('trainNdxs', ))['trainNdxs'].ravel()]
     for folder in ('images', 'labels', 'instances'):
         os.makedirs(osp.join(out, folder), exist_ok=True)
-    for n in frames:
+    from mmsemsyn.progress import track
+    for n in track(frames, total=len(frames)):
         i = n - 1
         five, objects = convert_frame(labels[..., i], inst[..., i], map_class,
                                       map40, boundary_width)

@@ -43,12 +43,17 @@ class SynthesisTestLoop(TestLoop):
             ``<save_dir>.tmp`` and moved into place only when the whole
             test set is done, so a failed run leaves no partial folder.
         seed: base seed of samples 1..K-1.
+        progress: a bar over the batches (generation and every metric's
+            feature extraction -- Inception for FID, the segmenter) on
+            stderr of the main process; None: only when stderr is a
+            terminal (``MMSEMSYN_PROGRESS=1`` forces it).
     """
 
     def __init__(self, runner, dataloader, evaluator, fp16: bool = False,
                  num_samples: int = 1, save_dir: Optional[str] = None,
-                 seed: int = 0):
+                 seed: int = 0, progress: Optional[bool] = None):
         super().__init__(runner, dataloader, evaluator, fp16=fp16)
+        self.progress = progress
         if num_samples < 1:
             raise ValueError(f'num_samples must be >= 1, got {num_samples}')
         self.num_samples = num_samples
@@ -63,12 +68,17 @@ class SynthesisTestLoop(TestLoop):
         return self.save_dir.rstrip('/') + '.tmp'
 
     def run(self) -> dict:
+        from mmsemsyn.progress import Progress
+        # One bar on the main process: batches of this rank's shard.
+        self._bar = Progress(len(self.dataloader),
+                             self.progress if is_main_process() else False)
         if self.save_dir and is_main_process():
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             os.makedirs(self.tmp_dir)
         barrier()
         try:
             metrics = super().run()
+            self._bar.close()
         except BaseException:
             if self.save_dir and is_main_process():
                 shutil.rmtree(self.tmp_dir, ignore_errors=True)
@@ -126,6 +136,9 @@ class SynthesisTestLoop(TestLoop):
         self.evaluator.process(data_samples=outputs, data_batch=data_batch)
         self.runner.call_hook('after_test_iter', batch_idx=idx,
                               data_batch=data_batch, outputs=outputs)
+        bar = getattr(self, '_bar', None)
+        if bar is not None:
+            bar.update()
 
     def _save(self, outputs, batch_idx: int) -> None:
         from PIL import Image
