@@ -17,7 +17,6 @@ works without it.
 """
 import contextlib
 import copy
-import importlib.util
 import logging
 import os.path as osp
 import types
@@ -46,20 +45,24 @@ def load_mmseg_model_config(config: ConfigType) -> dict:
     """
     from mmengine.config import Config, ConfigDict
     if isinstance(config, str):
-        if '::' in config:  # ``mmseg::path``: a config shipped by mmseg
-            package, rel = config.split('::', 1)
-            spec = importlib.util.find_spec(package)
-            if spec is None or spec.origin is None:
-                raise ImportError(f'{config!r}: package {package!r} is not '
-                                  'installed.')
-            config = osp.join(osp.dirname(spec.origin), '.mim', 'configs',
-                              rel)
-        if not osp.isfile(config):
+        hint = ('Give an mmseg config path, e.g. "mmseg::deeplabv3plus/'
+                'deeplabv3plus_r101-d8_4xb2-80k_cityscapes-512x1024.py", '
+                'or a model dict.')
+        if '::' in config:
+            # ``mmseg::path``: a config of mmseg's model zoo, found by
+            # mmengine's own resolution (mmsemsyn.mim makes it work here).
+            from mmengine.hub import get_config
+            try:
+                config = get_config(config)
+            except (FileNotFoundError, ValueError, AssertionError) as err:
+                raise FileNotFoundError(
+                    f'Segmenter config {config!r} does not exist ({err}). '
+                    f'{hint}') from None
+        elif not osp.isfile(config):
             raise FileNotFoundError(
-                f'Segmenter config {config!r} does not exist. Give an mmseg '
-                'config path, e.g. "mmseg::deeplabv3plus/deeplabv3plus_r101-'
-                'd8_4xb2-80k_cityscapes-512x1024.py", or a model dict.')
-        config = Config.fromfile(config)
+                f'Segmenter config {config!r} does not exist. {hint}')
+        else:
+            config = Config.fromfile(config)
     if isinstance(config, Config):
         config = config.to_dict()
     config = copy.deepcopy(dict(config))

@@ -1,6 +1,8 @@
 # pix2pix on the synthetic scenes with the project's ResNet generator and a
 # hinge GAN loss in place of the U-Net and the vanilla loss.
-_base_ = ['../../../configs/pix2pix/pix2pix_synthetic.py']
+# The base comes from the installed mmsemsyn (mim-style reference; works
+# from any folder, as for a project in its own repository).
+_base_ = ['mmsemsyn::pix2pix/pix2pix_synthetic.py']
 
 # Run from the repository root (tools/train.py puts it on sys.path).
 custom_imports = dict(
