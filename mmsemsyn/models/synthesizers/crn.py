@@ -129,7 +129,8 @@ class CRN(BaseSynthesisGAN):
                 data_samples: Optional[Sequence[SynDataSample]] = None
                 ) -> List[SynDataSample]:
         """One sample per input: ``fake_img`` (3, H, W) uint8 (output 0) and,
-        for n > 1, ``fake_outputs`` (n, 3, H, W) uint8."""
+        for n > 1, ``fake_outputs`` (n, 3, H, W) uint8 plus ``output_1`` ..
+        ``output_{n-1}`` listed in ``visual_keys`` (sample grids)."""
         fakes = to_uint8_image(
             self.forward_generator(inputs)['fake_outputs']).cpu()
         results = []
@@ -139,5 +140,10 @@ class CRN(BaseSynthesisGAN):
             sample.fake_img = fakes[i, 0]
             if fakes.shape[1] > 1:
                 sample.fake_outputs = fakes[i]
+                # Sample grids show every output (label | 0 | 1 .. | real).
+                keys = tuple(f'output_{k}' for k in range(1, fakes.shape[1]))
+                for k, key in enumerate(keys, 1):
+                    sample.set_field(fakes[i, k], key)
+                sample.set_metainfo(dict(visual_keys=keys))
             results.append(sample)
         return results

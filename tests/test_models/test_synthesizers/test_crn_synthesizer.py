@@ -77,6 +77,9 @@ def test_predict_carries_all_outputs():
                                                                     32)
     assert s.fake_outputs.shape == (3, 3, 16, 32)
     assert torch.equal(s.fake_outputs[0], s.fake_img)
+    # The sample grid shows all n outputs.
+    assert s.metainfo['visual_keys'] == ('output_1', 'output_2')
+    assert torch.equal(s.output_2, s.fake_outputs[2])
     single = build(num_outputs=1).eval().test_step(batch())[0]
     assert 'fake_outputs' not in single
 
