@@ -43,6 +43,12 @@ GENERATOR_FIX = (
     'family)).')
 
 
+FIXED_SIZE_HINT = (
+    'A generator whose size is fixed by its config must be set to the '
+    'training size (SPADE family: model.generator.crop_size = W and '
+    'aspect_ratio = W / H; Lab2Pix-V1: init_size = the size / 2**blocks).')
+
+
 def generator_fix(divisor: int) -> str:
     rule = (f'H and W multiples of {divisor}' if divisor > 1 else
             'large enough for every down-sampling layer')
@@ -250,7 +256,8 @@ class TrainabilityCheckHook(Hook):
                     raise
                 raise ValueError(
                     f'{name}{where} cannot process a {size[0]}x{size[1]} '
-                    f'input ({err}). ' + generator_fix(divisor)) from err
+                    f'input ({err}). ' + generator_fix(divisor) + ' '
+                    + FIXED_SIZE_HINT) from err
             y = out.get('fake_img') if isinstance(out, dict) else out
             y = _first_image_tensor(y)
             if size is not None and y is not None and \
@@ -258,9 +265,7 @@ class TrainabilityCheckHook(Hook):
                 raise ValueError(
                     f'{name}{where} turns a {size[0]}x{size[1]} input into a '
                     f'{y.shape[-2]}x{y.shape[-1]} image, which cannot be '
-                    'compared with the photo. A fixed model.generator.'
-                    'crop_size / aspect_ratio must give the training size '
-                    '(SPADE family: crop_size = W, aspect_ratio = W / H). '
+                    'compared with the photo. ' + FIXED_SIZE_HINT + ' '
                     + generator_fix(divisor))
             return out
 

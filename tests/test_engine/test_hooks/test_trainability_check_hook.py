@@ -10,7 +10,9 @@ from mmengine.config import Config
 
 import mmsemsyn  # noqa: F401
 from mmsemsyn.engine.hooks.trainability_check_hook import (
-    TrainabilityCheckHook, stride2_layers)
+    TrainabilityCheckHook,
+    stride2_layers,
+)
 from mmsemsyn.registry import MODELS
 from mmsemsyn.utils import register_all_modules
 
@@ -66,7 +68,7 @@ def test_fixed_crop_size_other_than_the_data():
     gen = spade(crop_size=64, aspect_ratio=1.0)
     first_iteration(Synthesizer(gen))
     with pytest.raises(ValueError, match=r'(?s)turns a 32x32 input into a '
-                       r'64x64 image.*crop_size / aspect_ratio'):
+                       r'64x64 image.*crop_size = W and aspect_ratio'):
         gen(torch.rand(2, 4, 32, 32))
     gen(torch.rand(2, 4, 64, 64))
 
