@@ -80,6 +80,9 @@ def test_ablation_differs_from_full_only_where_it_should(row):
     model = build_model(cfg.model)
     pre = model.data_preprocessor
     assert model.generator.in_channels == pre.semantic_nc
+    # D sees layout (+ instance map) + image
+    assert model.discriminator.blocks[0][0].in_channels == \
+        pre.semantic_nc + 3
     noise = pre.semantic_noise
     if row.startswith('z') or row == 'full':
         assert noise.std == (0.1 if row == 'full' else float(row[1:]))
