@@ -10,10 +10,15 @@ import pytest
 import torch
 
 import mmsemsyn  # noqa: F401  (installs the safe loader / atomic backend)
-from mmsemsyn.fileio import (AtomicLocalBackend, CorruptFileError,
-                             UnsafeFileError, atomic_write_bytes,
-                             load_checkpoint_file, load_cluster_centers,
-                             save_cluster_centers)
+from mmsemsyn.fileio import (
+    AtomicLocalBackend,
+    CorruptFileError,
+    UnsafeFileError,
+    atomic_write_bytes,
+    load_checkpoint_file,
+    load_cluster_centers,
+    save_cluster_centers,
+)
 
 sys.path.insert(0, osp.join(osp.dirname(__file__), 'test_tools'))
 from tiny_train_configs import REPO, load_tool, write_tiny_config  # noqa

@@ -29,9 +29,13 @@ from mmengine.config import Config, DictAction
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 # The repository root, so project configs' custom_imports resolve.
 sys.path.insert(1, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from train import (cap_dataloader_workers, check_cfg_options,  # noqa: E402
-                   close_process_group, init_cpu_process_group,
-                   setup_cpu_distributed)
+from train import (  # noqa: E402
+    cap_dataloader_workers,
+    check_cfg_options,
+    close_process_group,
+    init_cpu_process_group,
+    setup_cpu_distributed,
+)
 
 
 def parse_args(argv=None):
@@ -185,7 +189,9 @@ def main(argv=None):
     if cfg.launcher != 'none' and not torch.cuda.is_available():
         init_cpu_process_group(cfg)
     from mmsemsyn.models.pretrained.weights_error import (
-        PretrainedWeightsError, locate_in_evaluators)
+        PretrainedWeightsError,
+        locate_in_evaluators,
+    )
     try:
         runner = SynthesisRunner.from_cfg(cfg)
         check_checkpoint(runner.model, args.checkpoint, args.config)

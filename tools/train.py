@@ -227,7 +227,9 @@ def main(argv=None):
     import mmsemsyn  # noqa: F401  (applies the stack compat fixes)
     from mmsemsyn.engine.runner.synthesis_runner import SynthesisRunner
     from mmsemsyn.models.pretrained.weights_error import (
-        PretrainedWeightsError, locate_in_evaluators)
+        PretrainedWeightsError,
+        locate_in_evaluators,
+    )
     from mmsemsyn.utils import register_all_modules
     from mmsemsyn.work_dir_lock import acquire_work_dir
     register_all_modules(init_default_scope=False)

@@ -470,8 +470,9 @@ class SynthesisInferencer:
         data = self.model.data_preprocessor(pseudo_collate(samples), False)
         inputs = data['inputs']
         if noise_vec is not None:
-            from mmsemsyn.models.data_preprocessors.class_noise import \
-                set_class_noise
+            from mmsemsyn.models.data_preprocessors.class_noise import (
+                set_class_noise,
+            )
             set_class_noise(inputs, noise_vec.to(self.device).expand(
                 len(idx), -1))
         extra = extra_inputs(inputs, idx) if callable(extra_inputs) \
@@ -486,8 +487,9 @@ class SynthesisInferencer:
                            ) -> torch.Tensor:
         """``{class name or id: value}`` (or a (C,) tensor) → the (C,) n^c
         vector of this model; errors name the unknown class / bad value."""
-        from mmsemsyn.models.data_preprocessors.class_noise import \
-            class_noise_vector
+        from mmsemsyn.models.data_preprocessors.class_noise import (
+            class_noise_vector,
+        )
         pre = self.model.data_preprocessor
         if getattr(pre, 'class_noise', None) is None:
             raise ValueError(

@@ -20,7 +20,6 @@ a segmenter. Weight conversion from the public releases is pure Python and
 lives in :mod:`mmsemsyn.models.pretrained.paper_segmenters`.
 """
 import mmsemsyn  # noqa: F401  (mmcv.ops stand-in before mmseg is imported)
-
 from .deeplabv2 import DeepLabV2ASPPHead, DeepLabV2ResNet, MSCEncoderDecoder
 from .drn import DRN, DRNSegHead
 from .upernet import CSAILUPerHead, ShortSideMultiScaleEncoderDecoder

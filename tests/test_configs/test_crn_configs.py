@@ -5,10 +5,12 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from mmsemsyn.evaluation.metrics.label_maps import \
-    CITYSCAPES_LABELID_TO_TRAINID
-from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import \
-    SynDataPreprocessor
+from mmsemsyn.evaluation.metrics.label_maps import (
+    CITYSCAPES_LABELID_TO_TRAINID,
+)
+from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import (
+    SynDataPreprocessor,
+)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

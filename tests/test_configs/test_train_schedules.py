@@ -8,9 +8,12 @@ import pytest
 from mmengine.config import Config
 
 import mmsemsyn  # noqa: F401
-from mmsemsyn.engine.train_checks import (check_train_schedule,
-                                          iter_schedulers, loop_kind,
-                                          schedule_problems)
+from mmsemsyn.engine.train_checks import (
+    check_train_schedule,
+    iter_schedulers,
+    loop_kind,
+    schedule_problems,
+)
 from mmsemsyn.utils import register_all_modules
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -3,8 +3,9 @@ import pytest
 import torch
 
 from mmsemsyn.datasets.ade20k import ADE20K_CLASSES, ADE20K_PALETTE
-from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import \
-    SynDataPreprocessor
+from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import (
+    SynDataPreprocessor,
+)
 from mmsemsyn.registry import DATASETS
 
 ADE_FOLDERS = dict(img='images/{split}', label='annotations/{split}',

@@ -5,9 +5,11 @@ import pytest
 import torch
 from syn_fake_data import make_maps, write_image
 
-from mmsemsyn.datasets.cityscapes import (CITYSCAPES_CLASSES,
-                                          CITYSCAPES_PALETTE,
-                                          CityscapesDataset)
+from mmsemsyn.datasets.cityscapes import (
+    CITYSCAPES_CLASSES,
+    CITYSCAPES_PALETTE,
+    CityscapesDataset,
+)
 from mmsemsyn.registry import DATASETS
 
 LOAD = [dict(type='LoadLabelMap'), dict(type='LoadInstanceMap'),

@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 
 from mmsemsyn.datasets.coco_stuff import COCO_STUFF_CLASSES, COCOStuffDataset
-from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import \
-    SynDataPreprocessor
+from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import (
+    SynDataPreprocessor,
+)
 from mmsemsyn.registry import DATASETS
 
 

@@ -13,7 +13,7 @@ from mmsemsyn.registry import DATASETS, MODELS
 CONFIGS = osp.join(osp.dirname(__file__), '..', '..', 'configs')
 ALLOWED = {'dataset_type', 'data_root', 'train_pipeline', 'test_pipeline',
            'train_dataloader', 'test_dataloader', 'val_dataloader',
-           'test_evaluator', 'val_evaluator'}
+           'test_evaluator', 'val_evaluator', 'val_num_samples'}
 
 
 def load(name):

@@ -9,8 +9,11 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import mmsemsyn  # noqa: F401
-from mmsemsyn.datasets.cross_view import (LoadCrossViewPanels,
-                                          remap_label_values, split_panels)
+from mmsemsyn.datasets.cross_view import (
+    LoadCrossViewPanels,
+    remap_label_values,
+    split_panels,
+)
 from mmsemsyn.registry import DATASETS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

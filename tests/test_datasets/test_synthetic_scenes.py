@@ -2,8 +2,9 @@ import numpy as np
 import torch
 
 from mmsemsyn.datasets.synthetic_scenes import BUILDING, CAR
-from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import \
-    instance_edge_map
+from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import (
+    instance_edge_map,
+)
 from mmsemsyn.registry import DATASETS
 
 

@@ -16,8 +16,10 @@ from mmengine.config import Config
 
 import mmsemsyn  # noqa: F401
 from mmsemsyn import compat
-from mmsemsyn.models.pretrained.weights_error import (PretrainedWeightsError,
-                                                      locate_in_evaluators)
+from mmsemsyn.models.pretrained.weights_error import (
+    PretrainedWeightsError,
+    locate_in_evaluators,
+)
 
 sys.path.insert(0, osp.join(osp.dirname(osp.dirname(__file__)), 'test_tools'))
 from tiny_train_configs import load_tool, write_tiny_config  # noqa: E402
@@ -159,6 +161,7 @@ def test_metric_weights_name_their_evaluator_entries(offline):
 
 def test_dataset_without_default_scope_says_so():
     import subprocess
+
     from mmengine.registry import DefaultScope
 
     from mmsemsyn.datasets.synthetic_scenes import SyntheticScenesDataset
@@ -198,8 +201,10 @@ def test_sample_grid_column_titles():
         assert (band.min(axis=2) < 100).sum() > 5, j
     # The visualizer names label | generated | intermediates | real.
     from mmsemsyn.structures import SynDataSample
-    from mmsemsyn.visualization.visualizer import (SynthesisVisualizer,
-                                                   column_title)
+    from mmsemsyn.visualization.visualizer import (
+        SynthesisVisualizer,
+        column_title,
+    )
     sample = SynDataSample(metainfo=dict(visual_keys=('global_img', )))
     sample.gt_label = torch.zeros(1, 32, 32, dtype=torch.long)
     sample.fake_img = torch.zeros(3, 32, 32, dtype=torch.uint8)

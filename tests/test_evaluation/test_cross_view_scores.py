@@ -3,11 +3,13 @@ import pytest
 import torch
 from skimage.metrics import peak_signal_noise_ratio
 
-from mmsemsyn.evaluation.metrics.cross_view import (CrossViewScores,
-                                                    inception_score,
-                                                    protocol_psnr,
-                                                    protocol_ssim,
-                                                    sharpness_difference)
+from mmsemsyn.evaluation.metrics.cross_view import (
+    CrossViewScores,
+    inception_score,
+    protocol_psnr,
+    protocol_ssim,
+    sharpness_difference,
+)
 
 
 def test_inception_score_limits():

@@ -1,12 +1,13 @@
 import pytest
 import torch
 import torch.nn as nn
-
-from mmsemsyn.models.pretrained.segmenter import (build_mmseg_segmenter,
-                                                  normalize_for_segmenter,
-                                                  segment_logits)
-
 from tiny_segmenter import tiny_segmenter_cfg
+
+from mmsemsyn.models.pretrained.segmenter import (
+    build_mmseg_segmenter,
+    normalize_for_segmenter,
+    segment_logits,
+)
 
 
 def test_frozen_segmenter_stays_eval_and_keeps_scope():

@@ -1,8 +1,11 @@
 import numpy as np
 import pytest
 import torch
-from skimage.metrics import (mean_squared_error, peak_signal_noise_ratio,
-                             structural_similarity)
+from skimage.metrics import (
+    mean_squared_error,
+    peak_signal_noise_ratio,
+    structural_similarity,
+)
 
 from mmsemsyn.evaluation.metrics.pixel_metrics import PixelMetrics
 

@@ -3,7 +3,9 @@ import torch
 from tiny_segmenter import tiny_segmenter_cfg
 
 from mmsemsyn.evaluation.metrics.label_maps import (
-    CITYSCAPES_LABELID_TO_TRAINID, COCO_STUFF_182_TO_171)
+    CITYSCAPES_LABELID_TO_TRAINID,
+    COCO_STUFF_182_TO_171,
+)
 from mmsemsyn.evaluation.metrics.segmentation_score import SegmentationScore
 
 NUM_CLASSES = 5

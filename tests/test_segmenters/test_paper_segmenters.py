@@ -14,11 +14,17 @@ import pytest
 import torch
 
 from mmsemsyn.models.pretrained.paper_segmenters import (
-    RELEASES, detect_release, merge_upernet_files, mmseg_to_official,
-    official_to_mmseg)
-from mmsemsyn.models.pretrained.segmenter import (build_mmseg_segmenter,
-                                                  load_segmenter_checkpoint,
-                                                  segment_logits)
+    RELEASES,
+    detect_release,
+    merge_upernet_files,
+    mmseg_to_official,
+    official_to_mmseg,
+)
+from mmsemsyn.models.pretrained.segmenter import (
+    build_mmseg_segmenter,
+    load_segmenter_checkpoint,
+    segment_logits,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 LISTINGS = REPO / 'tests' / 'data' / 'segmenter_state_dicts'
@@ -316,8 +322,9 @@ def test_missing_weights_stop_with_url_and_override_key(monkeypatch):
     (no download is attempted in the test)."""
     from mmengine.runner import CheckpointLoader
 
-    from mmsemsyn.evaluation.metrics.segmentation_score import \
-        SegmentationScore
+    from mmsemsyn.evaluation.metrics.segmentation_score import (
+        SegmentationScore,
+    )
 
     def offline(path, map_location=None, logger=None):
         raise OSError('<urlopen error [Errno -3] no network>')
@@ -381,8 +388,9 @@ def test_converter_tool_round_trip(tmp_path):
 def test_real_dataset_configs_test_with_the_paper_protocol():
     from mmengine.config import Config
 
-    from mmsemsyn.evaluation.metrics.segmentation_score import \
-        resolve_class_names
+    from mmsemsyn.evaluation.metrics.segmentation_score import (
+        resolve_class_names,
+    )
     expected = {'spade/spade_cityscapes.py': 'mmsemsyn.DRNSegHead',
                 'pix2pixhd/pix2pixhd_512p_cityscapes.py':
                 'mmsemsyn.DRNSegHead',

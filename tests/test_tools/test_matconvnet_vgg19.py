@@ -3,7 +3,6 @@ official loss network) -> torchvision state dict, conv semantics kept."""
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from scipy.io import savemat
 from tiny_train_configs import load_tool
 

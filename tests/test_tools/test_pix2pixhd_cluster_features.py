@@ -1,7 +1,6 @@
 """pix2pixHD feature clustering tool and cluster-style inference, on tiny
 synthetic scenes with a random-weight model (Sec. 3.4)."""
 import importlib.util
-import os.path as osp
 
 import cv2
 import numpy as np

@@ -12,8 +12,12 @@ import pytest
 from tiny_train_configs import REPO, load_tool, write_tiny_config
 
 from mmsemsyn.config_check import ConfigKeyError
-from mmsemsyn.work_dir_lock import (LOCK_NAME, RECORD_NAME,
-                                    WorkDirInUseError, acquire_work_dir)
+from mmsemsyn.work_dir_lock import (
+    LOCK_NAME,
+    RECORD_NAME,
+    WorkDirInUseError,
+    acquire_work_dir,
+)
 
 train_tool = load_tool('train')
 

@@ -108,8 +108,9 @@ def test_tensorboard_backend_gets_losses_metrics_and_grids(tmp_path):
     TensorboardVisBackend to vis_backends; the event file then holds the
     loss curves, the validation metrics and the sample grids."""
     pytest.importorskip('tensorboard')
-    from tensorboard.backend.event_processing.event_accumulator import \
-        EventAccumulator
+    from tensorboard.backend.event_processing.event_accumulator import (
+        EventAccumulator,
+    )
     train = load_tool('train')
     cfg = write_tiny_config(tmp_path, iters=2, extra=(
         "visualizer = dict(vis_backends=[dict(type='LocalVisBackend'), "

@@ -197,6 +197,7 @@ def test_checkpoint_of_another_model_stops_before_evaluation(setup):
     spec.loader.exec_module(module)
     from mmengine.config import Config
     from mmengine.registry import DefaultScope
+
     from mmsemsyn.registry import MODELS
     with DefaultScope.overwrite_default_scope('mmsemsyn'):
         model = MODELS.build(Config.fromfile(str(cfg)).model)

@@ -6,8 +6,7 @@ import cv2
 import pytest
 import torch
 from mmengine.config import Config
-from tiny_train_configs import (PIX2PIX_SYNTHETIC, load_tool,
-                               write_tiny_config)
+from tiny_train_configs import PIX2PIX_SYNTHETIC, load_tool, write_tiny_config
 
 train_tool = load_tool('train')
 

@@ -6,7 +6,6 @@ import sys
 
 import pytest
 import torch.distributed as dist
-
 from tiny_train_configs import REPO, write_tiny_config
 
 # Runs runner.val() on the config's validation set and writes the metrics

@@ -43,8 +43,9 @@ def sample_row(packed: dict, palette) -> tuple:
     | further images, each (H, W, 3) uint8."""
     import torch
 
-    from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import \
-        instance_edge_map
+    from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import (
+        instance_edge_map,
+    )
     from mmsemsyn.visualization.colorize import colorize_label, to_hwc_uint8
     inputs = packed['inputs']
     label = inputs['label']

@@ -34,7 +34,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 
 from mmsemsyn.apis import SynthesisInferencer  # noqa: E402
 from mmsemsyn.models.data_preprocessors.class_noise import (  # noqa: E402
-    class_noise_vector, sample_class_noise)
+    class_noise_vector,
+    sample_class_noise,
+)
 
 
 def sweep_values(steps: int) -> List[float]:

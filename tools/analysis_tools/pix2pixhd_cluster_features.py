@@ -30,8 +30,11 @@ from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
 
 import mmsemsyn  # noqa: F401
-from mmsemsyn.fileio import (atomic_torch_save, load_checkpoint_file,
-                              save_cluster_centers)
+from mmsemsyn.fileio import (
+    atomic_torch_save,
+    load_checkpoint_file,
+    save_cluster_centers,
+)
 from mmsemsyn.models.encoders.instance_feature_encoder import instance_class
 from mmsemsyn.registry import DATASETS, MODELS
 from mmsemsyn.utils import register_all_modules

@@ -32,8 +32,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
-from mmsemsyn.datasets.cityscapes import (  # noqa: E402
-    _LAYOUTS, CityscapesDataset)
+from mmsemsyn.datasets.cityscapes import _LAYOUTS, CityscapesDataset  # noqa: E402
 
 LABEL = '_gtFine_labelIds.png'
 FILES = {  # flat folder suffix → (tree folder, file suffix)

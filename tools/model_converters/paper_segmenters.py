@@ -33,8 +33,13 @@ import torch
 
 import mmsemsyn  # noqa: F401  (stack compat fixes)
 from mmsemsyn.models.pretrained.paper_segmenters import (
-    RELEASES, detect_release, merge_upernet_files, mmseg_to_official,
-    official_to_mmseg, strip_wrappers)
+    RELEASES,
+    detect_release,
+    merge_upernet_files,
+    mmseg_to_official,
+    official_to_mmseg,
+    strip_wrappers,
+)
 
 
 def parse_args(argv=None):

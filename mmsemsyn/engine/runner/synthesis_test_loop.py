@@ -143,8 +143,10 @@ class SynthesisTestLoop(TestLoop):
     def _save(self, outputs, batch_idx: int) -> None:
         from PIL import Image
 
-        from mmsemsyn.visualization.colorize import (colorize_label,
-                                                     to_hwc_uint8)
+        from mmsemsyn.visualization.colorize import (
+            colorize_label,
+            to_hwc_uint8,
+        )
 
         def write(sub, name, array):
             folder = osp.join(self.tmp_dir, sub)

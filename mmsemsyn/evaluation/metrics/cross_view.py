@@ -31,9 +31,10 @@ import torch
 from mmengine.evaluator import BaseMetric
 
 from mmsemsyn.models.pretrained.places_alexnet import (
-    build_places365_alexnet, places_preprocess)
+    build_places365_alexnet,
+    places_preprocess,
+)
 from mmsemsyn.registry import METRICS
-
 from .utils import default_device, get_field, sample_index, unique_by_index
 
 _EPS = 1e-9

@@ -10,10 +10,11 @@ from mmengine.dist import is_main_process
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
-from mmsemsyn.models.pretrained.inception import (build_fid_inception,
-                                                  inception_features)
+from mmsemsyn.models.pretrained.inception import (
+    build_fid_inception,
+    inception_features,
+)
 from mmsemsyn.registry import METRICS
-
 from .utils import default_device, get_field, sample_index, unique_by_index
 
 

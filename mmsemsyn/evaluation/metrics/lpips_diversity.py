@@ -8,7 +8,6 @@ from mmengine.evaluator import BaseMetric
 
 from mmsemsyn.models.pretrained.lpips_net import build_lpips
 from mmsemsyn.registry import METRICS
-
 from .utils import default_device, get_field, sample_index, unique_by_index
 
 

@@ -5,7 +5,6 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 
 from mmsemsyn.registry import METRICS
-
 from .utils import get_field, sample_index, unique_by_index
 
 
@@ -48,9 +47,11 @@ class PixelMetrics(BaseMetric):
         self.real_key = real_key
 
     def process(self, data_batch, data_samples: Sequence) -> None:
-        from skimage.metrics import (mean_squared_error,
-                                     peak_signal_noise_ratio,
-                                     structural_similarity)
+        from skimage.metrics import (
+            mean_squared_error,
+            peak_signal_noise_ratio,
+            structural_similarity,
+        )
         for sample in data_samples:
             fake = np.asarray(get_field(sample, self.fake_key)).transpose(
                 1, 2, 0)

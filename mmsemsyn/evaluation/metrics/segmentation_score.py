@@ -7,10 +7,11 @@ import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
-from mmsemsyn.models.pretrained.segmenter import (build_mmseg_segmenter,
-                                                  segment_logits)
+from mmsemsyn.models.pretrained.segmenter import (
+    build_mmseg_segmenter,
+    segment_logits,
+)
 from mmsemsyn.registry import METRICS
-
 from .label_maps import LABEL_MAPS
 from .utils import default_device, get_field, sample_index, unique_by_index
 

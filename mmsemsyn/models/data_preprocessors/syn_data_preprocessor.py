@@ -2,7 +2,6 @@
 from typing import Optional, Sequence
 
 import torch
-import torch.nn.functional as F
 from mmengine.model import BaseDataPreprocessor
 
 from mmsemsyn.registry import MODELS

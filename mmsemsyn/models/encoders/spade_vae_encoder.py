@@ -6,8 +6,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from mmsemsyn.registry import MODELS
 from mmsemsyn.models.generators.spade import xavier_init_weights
+from mmsemsyn.registry import MODELS
 
 
 def _sn_in_conv(cin: int, cout: int) -> nn.Sequential:

@@ -11,9 +11,9 @@ See configs/denoising_gan/README.md.
 import torch
 import torch.nn as nn
 
-from mmsemsyn.registry import MODELS
 from mmsemsyn.models.layers.norm import build_norm_layer
 from mmsemsyn.models.layers.resnet_block import ResnetBlock
+from mmsemsyn.registry import MODELS
 from .unet import init_normal
 
 

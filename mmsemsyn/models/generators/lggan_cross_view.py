@@ -24,9 +24,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from mmsemsyn.registry import MODELS
-from mmsemsyn.models.layers.resnet_block import ResnetBlock
 from mmsemsyn.models.generators.unet import init_normal
+from mmsemsyn.models.layers.resnet_block import ResnetBlock
+from mmsemsyn.registry import MODELS
 
 
 def _upsampler(in_channels: int) -> nn.Sequential:

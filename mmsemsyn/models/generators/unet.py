@@ -2,8 +2,8 @@
 import torch
 import torch.nn as nn
 
-from mmsemsyn.registry import MODELS
 from mmsemsyn.models.layers.norm import build_norm_layer
+from mmsemsyn.registry import MODELS
 
 
 class UnetSkipBlock(nn.Module):

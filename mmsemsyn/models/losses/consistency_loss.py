@@ -6,8 +6,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from mmsemsyn.registry import MODELS
 from mmsemsyn.models.pretrained.vgg import VGGFeatureExtractor
+from mmsemsyn.registry import MODELS
 
 
 @MODELS.register_module()

@@ -5,8 +5,8 @@ from typing import Optional, Sequence, Tuple, Union
 
 import torch
 
-from mmsemsyn.registry import MODELS
 from mmsemsyn.models.pretrained.vgg import VGG16_LAYERS, VGG19_LAYERS
+from mmsemsyn.registry import MODELS
 from .gan_loss import GANLoss
 from .perceptual_loss import VGGPerceptualLoss
 

@@ -1,12 +1,12 @@
 """VGG perceptual loss (pix2pixHD / SPADE / LGGAN / Lab2Pix-V2)."""
-from typing import Optional, Sequence, Union
+from typing import Sequence, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from mmsemsyn.registry import MODELS
 from mmsemsyn.models.pretrained.vgg import VGGFeatureExtractor
+from mmsemsyn.registry import MODELS
 
 
 @MODELS.register_module()

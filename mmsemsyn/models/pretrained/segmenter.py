@@ -135,8 +135,12 @@ def load_segmenter_checkpoint(model: nn.Module,
             ``--cfg-options`` key to set.
         RuntimeError: missing / unexpected / mis-shaped entries.
     """
-    from .paper_segmenters import (detect_release, merge_upernet_files,
-                                   official_to_mmseg, strip_wrappers)
+    from .paper_segmenters import (
+        detect_release,
+        merge_upernet_files,
+        official_to_mmseg,
+        strip_wrappers,
+    )
     if isinstance(checkpoint, Mapping):
         if set(checkpoint) != {'encoder', 'decoder'}:
             raise ValueError(
@@ -197,12 +201,13 @@ def build_mmseg_segmenter(config: ConfigType,
     it, a frozen net must not sync statistics, and a trainable one gets
     converted back by the Runner's ``sync_bn`` option if wanted.
     """
-    import mmsemsyn  # noqa: F401  (mmcv.ops stand-in before mmseg import)
     import mmseg.models  # noqa: F401  (registers mmseg's model classes)
-    import mmsemsyn.segmenters  # noqa: F401  (DRN, CSAIL UperNet, DLv2)
     from mmengine.model import revert_sync_batchnorm
     from mmengine.registry import DefaultScope
     from mmseg.registry import MODELS as MMSEG_MODELS
+
+    import mmsemsyn  # noqa: F401  (mmcv.ops stand-in before mmseg import)
+    import mmsemsyn.segmenters  # noqa: F401  (DRN, CSAIL UperNet, DLv2)
 
     cfg = load_mmseg_model_config(config)
     cfg.setdefault('_scope_', 'mmseg')

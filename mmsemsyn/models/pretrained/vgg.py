@@ -8,7 +8,7 @@ The network is frozen, kept in eval mode and fp32, and holds no trainable
 parameter, so DDP never wraps it.
 """
 import os.path as osp
-from typing import Dict, Optional, Sequence, Union
+from typing import Dict, Sequence, Union
 
 import torch
 import torch.nn as nn

@@ -56,8 +56,9 @@ class Lab2PixV1(BaseSynthesisGAN):
                                                 'num_outputs', 1)
         self.segmenters = None
         if segmenter is not None:
-            from mmsemsyn.models.pretrained.segmenter import \
-                build_mmseg_segmenter
+            from mmsemsyn.models.pretrained.segmenter import (
+                build_mmseg_segmenter,
+            )
             self.segmenters = nn.ModuleList(
                 build_mmseg_segmenter(segmenter, frozen=False)
                 for _ in range(num_outputs))

@@ -16,8 +16,8 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 
-from mmsemsyn.registry import MODELS
 from mmsemsyn.models.generators.spade import xavier_init_weights
+from mmsemsyn.registry import MODELS
 from .base_synthesis_gan import BaseSynthesisGAN
 
 

@@ -5,9 +5,11 @@ import pytest
 from syn_fake_data import make_maps
 
 from mmsemsyn.datasets.transforms.formatting import PackSynInputs
-from mmsemsyn.datasets.transforms.geometric import (PairedFlip,
-                                                    PairedRandomCrop,
-                                                    PairedResize)
+from mmsemsyn.datasets.transforms.geometric import (
+    PairedFlip,
+    PairedRandomCrop,
+    PairedResize,
+)
 
 
 def sample(seed=0, h=32, w=48):

@@ -9,9 +9,12 @@ import pytest
 from PIL import Image
 
 from mmsemsyn.datasets.image_reader import LossyFormatError, read_image
-from mmsemsyn.datasets.transforms.loading import (LoadInstanceMap,
-                                                  LoadLabelMap, LoadSynImage,
-                                                  map_colors_to_ids)
+from mmsemsyn.datasets.transforms.loading import (
+    LoadInstanceMap,
+    LoadLabelMap,
+    LoadSynImage,
+    map_colors_to_ids,
+)
 from mmsemsyn.datasets.unpaired import LoadSketchLabel
 
 ORIENTATION = 0x0112  # EXIF tag

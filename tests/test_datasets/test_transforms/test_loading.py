@@ -3,9 +3,12 @@ import pytest
 from PIL import Image
 from syn_fake_data import make_maps, write_image
 
-from mmsemsyn.datasets.transforms.loading import (LoadInstanceMap,
-                                                  LoadLabelMap, LoadSynImage,
-                                                  map_colors_to_ids)
+from mmsemsyn.datasets.transforms.loading import (
+    LoadInstanceMap,
+    LoadLabelMap,
+    LoadSynImage,
+    map_colors_to_ids,
+)
 
 
 def test_label_ids_kept_exactly(tmp_path):

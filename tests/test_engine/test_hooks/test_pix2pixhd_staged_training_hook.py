@@ -11,7 +11,8 @@ from mmengine.runner import Runner
 
 import mmsemsyn  # noqa: F401
 from mmsemsyn.engine.hooks.pix2pixhd_staged_training_hook import (
-    Pix2PixHDStagedTrainingHook)
+    Pix2PixHDStagedTrainingHook,
+)
 from mmsemsyn.utils import register_all_modules
 
 register_all_modules()

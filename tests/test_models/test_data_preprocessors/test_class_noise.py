@@ -3,9 +3,13 @@ import pytest
 import torch
 
 from mmsemsyn.models.data_preprocessors.class_noise import (
-    class_noise_vector, paint_class_noise, sample_class_noise)
-from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import \
-    SynDataPreprocessor
+    class_noise_vector,
+    paint_class_noise,
+    sample_class_noise,
+)
+from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import (
+    SynDataPreprocessor,
+)
 
 
 def test_paint_each_pixel_holds_its_class_scalar():

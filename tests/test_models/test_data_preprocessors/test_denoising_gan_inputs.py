@@ -4,10 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import \
-    SynDataPreprocessor
-from mmsemsyn.models.data_preprocessors.thing_instance import \
-    thing_instance_ids
+from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import (
+    SynDataPreprocessor,
+)
+from mmsemsyn.models.data_preprocessors.thing_instance import (
+    thing_instance_ids,
+)
 
 CAR = 3
 

@@ -2,7 +2,9 @@ import pytest
 import torch
 
 from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import (
-    SynDataPreprocessor, instance_edge_map)
+    SynDataPreprocessor,
+    instance_edge_map,
+)
 from mmsemsyn.structures import SynDataSample
 
 

@@ -10,6 +10,7 @@ from mmengine.config import Config
 import mmsemsyn  # noqa: F401
 from mmsemsyn.registry import MODELS
 from mmsemsyn.utils import register_all_modules
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from lab2pix_helpers import CONFIG_DIR, count  # noqa: E402
 

@@ -6,9 +6,12 @@ import torch
 import torch.nn as nn
 
 import mmsemsyn  # noqa: F401
-from mmsemsyn.models.encoders.instance_feature_encoder import (
-    InstanceFeatureEncoder, instance_class, instance_mean_pool)
 from mmsemsyn.fileio import UnsafeFileError, save_cluster_centers
+from mmsemsyn.models.encoders.instance_feature_encoder import (
+    InstanceFeatureEncoder,
+    instance_class,
+    instance_mean_pool,
+)
 
 
 def loop_mean_pool(feat, inst):

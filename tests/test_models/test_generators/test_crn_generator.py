@@ -6,8 +6,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from mmsemsyn.models.generators.crn import (CRNGenerator,
-                                            crn_official_channels)
+from mmsemsyn.models.generators.crn import CRNGenerator, crn_official_channels
 
 
 def tiny(num_outputs=2, channels=(8, 8, 6, 4), in_channels=5, **kwargs):

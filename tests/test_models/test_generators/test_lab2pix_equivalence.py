@@ -12,8 +12,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import mmsemsyn  # noqa: F401
-from mmsemsyn.models.discriminators.hierarchical_perceptual import \
-    HierarchicalPerceptualDiscriminators
+from mmsemsyn.models.discriminators.hierarchical_perceptual import (
+    HierarchicalPerceptualDiscriminators,
+)
 from mmsemsyn.models.generators.lab2pix_v2 import Lab2PixV2Generator
 
 SN = nn.utils.spectral_norm

@@ -10,8 +10,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import mmsemsyn  # noqa: F401
-from mmsemsyn.models.generators.lggan_cross_view import \
-    LGGANCrossViewGenerator
+from mmsemsyn.models.generators.lggan_cross_view import LGGANCrossViewGenerator
 from mmsemsyn.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(

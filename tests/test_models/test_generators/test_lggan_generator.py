@@ -8,14 +8,16 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
+from official_spade_lggan import RefLGGANGenerator, copy_by_order
 
-from mmsemsyn.models.generators.lggan import (LGGANGenerator, is_one_hot,
-                                              semantic_guided_pooling)
+from mmsemsyn.models.generators.lggan import (
+    LGGANGenerator,
+    is_one_hot,
+    semantic_guided_pooling,
+)
 from mmsemsyn.models.generators.spade import count_parameters
 from mmsemsyn.registry import MODELS
 from mmsemsyn.utils import register_all_modules
-
-from official_spade_lggan import RefLGGANGenerator, copy_by_order
 
 register_all_modules()
 REPO = Path(__file__).resolve().parents[3]

@@ -107,6 +107,7 @@ def test_tool_output_runs_in_the_inferencer(tmp_path):
     """End to end: a SPADE config, an 'official' G file, the converted
     checkpoint in tools/infer.py's inferencer gives the official output."""
     from mmengine.config import Config
+
     from mmsemsyn.registry import MODELS
     from mmsemsyn.utils import register_all_modules
     register_all_modules()
@@ -130,8 +131,9 @@ def test_tool_output_runs_in_the_inferencer(tmp_path):
 
 def test_lab2pix_v2_generator_in_order(tmp_path):
     """The official names its global encoder ``fpencoder``."""
-    from mmsemsyn.models.generators.lab2pix_v2 import Lab2PixV2Generator
     from test_lab2pix_equivalence import RefGenerator
+
+    from mmsemsyn.models.generators.lab2pix_v2 import Lab2PixV2Generator
     torch.manual_seed(1)
     ref = RefGenerator(5, 4, 256, 2.0, 8, 8)
     torch.manual_seed(2)
@@ -147,8 +149,9 @@ def test_lab2pix_v2_generator_in_order(tmp_path):
 
 def test_pix2pixhd_encoder_keeps_its_cluster_buffers(tmp_path):
     """The official E has no K-means buffers; ours keep their values."""
-    from mmsemsyn.models.encoders.instance_feature_encoder import \
-        InstanceFeatureEncoder
+    from mmsemsyn.models.encoders.instance_feature_encoder import (
+        InstanceFeatureEncoder,
+    )
     torch.manual_seed(1)
     official = InstanceFeatureEncoder(nef=2, n_downsampling=2)  # no buffers
     path = tmp_path / 'latest_net_E.pth'

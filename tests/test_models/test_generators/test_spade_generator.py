@@ -7,14 +7,17 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
+from official_spade_lggan import (
+    RefConvEncoder,
+    RefMultiscaleDiscriminator,
+    RefSPADEGenerator,
+    copy_by_order,
+)
 
 from mmsemsyn.models.encoders.spade_vae_encoder import SPADEVAEEncoder
 from mmsemsyn.models.generators.spade import SPADEGenerator, count_parameters
 from mmsemsyn.registry import MODELS
 from mmsemsyn.utils import register_all_modules
-
-from official_spade_lggan import (RefConvEncoder, RefMultiscaleDiscriminator,
-                                  RefSPADEGenerator, copy_by_order)
 
 register_all_modules()
 REPO = Path(__file__).resolve().parents[3]

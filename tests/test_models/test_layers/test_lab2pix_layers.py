@@ -4,9 +4,13 @@ import torch
 import torch.nn.functional as F
 
 import mmsemsyn  # noqa: F401
-from mmsemsyn.models.layers.dg_norm import (DGNorm, DGNormResBlock,
-                                            GenResBlock, GlobalLabelEncoder,
-                                            resize_label)
+from mmsemsyn.models.layers.dg_norm import (
+    DGNorm,
+    DGNormResBlock,
+    GenResBlock,
+    GlobalLabelEncoder,
+    resize_label,
+)
 from mmsemsyn.models.layers.lsca import LSCA
 from mmsemsyn.models.layers.mini_inception import MiniInceptionBlock
 from mmsemsyn.models.layers.spade import SPADE

@@ -5,9 +5,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from mmsemsyn.models.losses.crn_loss import (CRN_LAYER_WEIGHTS_256P,
-                                             CRN_LAYER_WEIGHTS_512P,
-                                             CRNContentLoss, hindsight_loss)
+from mmsemsyn.models.losses.crn_loss import (
+    CRN_LAYER_WEIGHTS_256P,
+    CRN_LAYER_WEIGHTS_512P,
+    CRNContentLoss,
+    hindsight_loss,
+)
 from mmsemsyn.models.pretrained.vgg import VGGFeatureExtractor
 
 

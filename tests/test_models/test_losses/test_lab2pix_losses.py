@@ -7,12 +7,15 @@ from mmengine.logging import MessageHub
 
 import mmsemsyn  # noqa: F401
 from mmsemsyn.models.losses.consistency_loss import ImageConsistencyLoss
-from mmsemsyn.models.losses.cycle_segmentation_loss import \
-    CycleSegmentationLoss
+from mmsemsyn.models.losses.cycle_segmentation_loss import (
+    CycleSegmentationLoss,
+)
 from mmsemsyn.models.losses.foreground_mask import ForegroundEnhancementMask
 from mmsemsyn.models.losses.hierarchical_gan_loss import HierarchicalGANLoss
-from mmsemsyn.models.losses.sharpness_loss import (SharpnessEnhancementLoss,
-                                                   blur_image)
+from mmsemsyn.models.losses.sharpness_loss import (
+    SharpnessEnhancementLoss,
+    blur_image,
+)
 
 
 def test_foreground_mask_values_mean_one():

@@ -3,7 +3,9 @@ import torch
 import torch.nn.functional as F
 
 from mmsemsyn.models.losses.class_losses import (
-    ClassPresenceCrossEntropyLoss, ClassSpecificL1Loss)
+    ClassPresenceCrossEntropyLoss,
+    ClassSpecificL1Loss,
+)
 from mmsemsyn.models.losses.kld_loss import KLDLoss
 
 

@@ -7,9 +7,11 @@ from mmengine.registry import DefaultScope
 
 import mmsemsyn.models  # noqa: F401  (registers the modules)
 from mmsemsyn.models.generators.denoising_gan import DenoisingGANGenerator
-from mmsemsyn.models.losses.denoising_gan_losses import (CascadeLayerLoss,
-                                                         PerturbedLoss,
-                                                         first_conv_layers)
+from mmsemsyn.models.losses.denoising_gan_losses import (
+    CascadeLayerLoss,
+    PerturbedLoss,
+    first_conv_layers,
+)
 from mmsemsyn.registry import MODELS
 
 PIX2PIX_UNET_256 = 54413955  # official unet_256, 3-channel input

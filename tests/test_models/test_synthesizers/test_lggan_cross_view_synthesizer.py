@@ -193,8 +193,9 @@ def test_separate_ddp_without_unused_parameter_search(model):
 def test_dontcare_pixels_get_no_class_mask(model):
     """The official-reproduction mode (unmatched grey values -> dontcare):
     the dontcare channel of the one-hot is not a class mask."""
-    from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import \
-        SynDataPreprocessor
+    from mmsemsyn.models.data_preprocessors.syn_data_preprocessor import (
+        SynDataPreprocessor,
+    )
     pre = SynDataPreprocessor(num_classes=6, dontcare_label=255)
     label = torch.tensor([[[0, 5], [255, 2]]])
     inputs = pre(dict(inputs=dict(label=[label]), data_samples=None))['inputs']

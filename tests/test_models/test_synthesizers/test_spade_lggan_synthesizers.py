@@ -130,7 +130,7 @@ def test_lggan_losses_equal_three_separate_official_passes():
         g = model.generator_losses(inputs, out)
     hinge, feat = model.losses['gan'], model.losses['feat']
     sem, real = inputs['semantics'], inputs['img']
-    d_real, g_total = 0, 0
+    d_real = 0
     for key, sfx in (('fake_img', ''), ('global_img', '_global'),
                      ('local_img', '_local')):
         with torch.no_grad():  # official: fake and real concatenated, split
