@@ -140,6 +140,11 @@ class VGGFeatureExtractor(nn.Module):
         self.indices = {l: table[l] for l in layers}
         last = max(self.indices.values())
         self.features = _build_features(arch, pretrained)[:last + 1]
+        for layer in self.features:
+            # torchvision's ReLUs work in place: they would overwrite a
+            # requested conv (pre-ReLU) output, e.g. conv1_2, with its ReLU.
+            if isinstance(layer, nn.ReLU):
+                layer.inplace = False
         if pooling == 'avg':
             for i, layer in enumerate(self.features):
                 if isinstance(layer, nn.MaxPool2d):

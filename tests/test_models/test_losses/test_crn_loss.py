@@ -126,3 +126,16 @@ def test_bad_shapes():
              torch.zeros(1, 2, 8, 8))
     with pytest.raises(ValueError, match='layer weights'):
         CRNContentLoss(layer_weights=(1.0, 2.0), pretrained=None)
+
+
+def test_vgg_conv_taps_are_before_the_relu():
+    """A conv tap is the conv output itself, not overwritten by the
+    in-place ReLU that follows it in torchvision's VGG."""
+    torch.manual_seed(0)
+    vgg = VGGFeatureExtractor('vgg19', ['conv1_2', 'relu1_2'], None)
+    x = torch.rand(1, 3, 16, 16) * 2 - 1
+    feats = vgg(x)
+    ref = vgg.features[2](vgg.features[1](vgg.features[0](x)))
+    assert torch.allclose(feats['conv1_2'], ref)
+    assert feats['conv1_2'].min() < 0
+    assert torch.allclose(feats['relu1_2'], ref.clamp(min=0))
