@@ -215,3 +215,32 @@ def test_sample_grid_column_titles():
     assert grid.shape == (top + 2 + 34, 2 + 4 * 34, 3)
     assert column_title('local_weight') == 'local weight'
     assert column_title('global_img') == 'global'
+
+
+WEIGHT_ARGS = ('inception_path', 'seg_checkpoint', 'backbone_path',
+               'classifier_path')
+
+
+def test_every_config_names_valid_keys_for_metric_weights():
+    """For every config and every metric that loads weights, the key the
+    error names is one that --cfg-options accepts."""
+    from mmsemsyn.config_check import check_cfg_options
+    from mmsemsyn.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    paths = sorted(p for p in glob.glob(osp.join(root, 'configs', '**',
+                                                 '*.py'), recursive=True)
+                   if '_base_' not in p)
+    # LPIPS diversity is added for --num-samples runs from this base.
+    paths.append(osp.join(root, 'configs', '_base_', 'evaluators',
+                          'diversity.py'))
+    named = set()
+    for path in paths:
+        cfg = Config.fromfile(path)
+        for arg in WEIGHT_ARGS:
+            err = PretrainedWeightsError('weights', 'offline', arg)
+            for key in locate_in_evaluators(err, cfg).keys:
+                check_cfg_options(cfg, {key: '/x.pth'}, path)
+                named.add(arg)
+    # Each kind of metric weights occurs in some config.
+    assert named == set(WEIGHT_ARGS), named

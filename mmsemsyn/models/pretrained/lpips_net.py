@@ -10,6 +10,8 @@ from typing import Optional
 import torch
 import torch.nn as nn
 
+from .weights_error import PretrainedWeightsError
+
 
 def build_lpips(net: str = 'alex', backbone_path: Optional[str] = None,
                 allow_random: bool = False) -> nn.Module:
@@ -35,10 +37,12 @@ def build_lpips(net: str = 'alex', backbone_path: Optional[str] = None,
         model = lpips.LPIPS(net=net, version='0.1', pnet_rand=random_trunk,
                             verbose=False)
     except Exception as err:  # torchvision download failed
-        raise RuntimeError(
-            f'Could not get the torchvision {net} ImageNet weights for LPIPS '
-            f'({err}). Download them and pass backbone_path=... (a '
-            'torchvision state_dict).') from err
+        # tools/train.py / test.py name the metric's key in the config.
+        raise PretrainedWeightsError(
+            f'torchvision {net} ImageNet weights for LPIPS', str(err),
+            'backbone_path',
+            '/path/to/' + ('alexnet' if net == 'alex' else 'vgg16') + '.pth'
+        ) from err
     if backbone_path is not None:
         state = torch.load(backbone_path, map_location='cpu',
                            weights_only=True)

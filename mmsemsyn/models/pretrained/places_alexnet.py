@@ -12,6 +12,8 @@ from typing import Optional
 import torch
 import torch.nn as nn
 
+from .weights_error import PretrainedWeightsError
+
 PLACES365_ALEXNET_URL = ('http://places2.csail.mit.edu/models_places365/'
                          'alexnet_places365.pth.tar')
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -41,10 +43,11 @@ def build_places365_alexnet(classifier_path: Optional[str] = None,
             state = torch.hub.load_state_dict_from_url(
                 PLACES365_ALEXNET_URL, map_location='cpu', progress=False)
         except Exception as err:
-            raise RuntimeError(
-                f'Could not download the Places365 AlexNet '
-                f'{PLACES365_ALEXNET_URL} ({err}). Download it and pass its '
-                'local path as classifier_path=....') from err
+            # tools/train.py / test.py name the metric's key in the config.
+            raise PretrainedWeightsError(
+                f'Places365 AlexNet {PLACES365_ALEXNET_URL}', str(err),
+                'classifier_path', '/path/to/alexnet_places365.pth.tar'
+            ) from err
         net.load_state_dict(_clean_state(state))
     net.requires_grad_(False)
     net.eval()
