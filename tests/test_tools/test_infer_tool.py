@@ -170,3 +170,20 @@ def test_missing_instance_map_falls_back_to_label_edges(files, capsys):
     assert np.array_equal(fallback, same)
     real = inferencer(files['labels'][:1], files['insts'][:1])[0]
     assert not np.array_equal(fallback, real)  # instance edges matter
+
+
+def test_output_names_drop_role_suffixes():
+    """Issue 13 item 13: the sample's name, the role in the folder."""
+    from mmsemsyn.engine.runner.synthesis_test_loop import _sample_name
+    from mmsemsyn.structures import SynDataSample
+    from mmsemsyn.utils import sample_stem
+    assert sample_stem('a/frankfurt_000000_000294_gtFine_labelIds.png') == \
+        'frankfurt_000000_000294'
+    assert sample_stem('synthetic://seed1/00000_label') == '00000'
+    assert sample_stem('ADE_val_00000001.png') == 'ADE_val_00000001'
+    assert sample_stem('_label.png') == '_label'  # nothing else to keep
+    sample = SynDataSample(metainfo=dict(
+        label_path='x/00003_label.png', img_path='x/00003_img.jpg'))
+    assert _sample_name(sample, 7) == '00003'  # fake/00003.png, real/...
+    assert _sample_name(SynDataSample(metainfo=dict(sample_idx=7)), 0) == \
+        '000007'
