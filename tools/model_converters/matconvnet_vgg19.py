@@ -23,10 +23,12 @@ is written atomically (a temporary file, then a rename).
 import argparse
 import os
 import os.path as osp
-from typing import Dict, List, Tuple
+from typing import TYPE_CHECKING, Dict, List, Tuple
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 
 def _unwrap(value):
@@ -71,13 +73,14 @@ def read_matconvnet_convs(path: str) -> List[Tuple[str, np.ndarray,
     return convs
 
 
-def convert(path: str, arch: str = 'vgg19') -> Dict[str, torch.Tensor]:
+def convert(path: str, arch: str = 'vgg19') -> Dict[str, 'torch.Tensor']:
     """The torchvision ``features.*`` state dict of the MatConvNet file.
 
     Raises:
         ValueError: too few conv layers, or a kernel whose shape does not fit
             torchvision's VGG (another network's file).
     """
+    import torch
     from torchvision.models import vgg
     features = vgg.make_layers(vgg.cfgs[{'vgg16': 'D', 'vgg19': 'E'}[arch]])
     targets = [(i, m) for i, m in enumerate(features)
@@ -108,8 +111,10 @@ def main(argv=None) -> str:
     parser.add_argument('mat', help='imagenet-vgg-verydeep-19.mat')
     parser.add_argument('--out', required=True, help='output .pth file')
     parser.add_argument('--arch', default='vgg19', choices=['vgg16',
-                                                            'vgg19'])
+                                                            'vgg19'],
+                        help='the torchvision VGG to fill (default vgg19)')
     args = parser.parse_args(argv)
+    import torch  # after parsing: --help stays fast
     state = convert(args.mat, args.arch)
     folder = osp.dirname(osp.abspath(args.out))
     os.makedirs(folder, exist_ok=True)
