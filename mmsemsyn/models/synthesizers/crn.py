@@ -41,6 +41,8 @@ class CRN(BaseSynthesisGAN):
             order, after ``semantics`` as further generator input channels
             (e.g. the diversity loss's noise channel); the generator's
             ``in_channels`` must count them.
+        **kwargs: options of :class:`BaseSynthesisGAN` that apply without a
+            discriminator (``ema``, ``compile_networks``, ...).
 
     Outputs of :meth:`forward_generator`: ``fake_outputs`` (B, n, 3, H, W)
     and ``fake_img`` = ``fake_outputs[:, 0]``, on the [-1, 1] scale (not
@@ -57,10 +59,11 @@ class CRN(BaseSynthesisGAN):
                  data_preprocessor: Optional[dict] = None,
                  losses: Optional[Dict[str, dict]] = None,
                  extra_input_keys: Sequence[str] = (),
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None,
+                 **kwargs):
         super().__init__(generator=generator, discriminator=None,
                          data_preprocessor=data_preprocessor, losses=losses,
-                         init_cfg=init_cfg)
+                         init_cfg=init_cfg, **kwargs)
         self.extra_input_keys = tuple(extra_input_keys)
 
     @property
@@ -131,8 +134,9 @@ class CRN(BaseSynthesisGAN):
         """One sample per input: ``fake_img`` (3, H, W) uint8 (output 0) and,
         for n > 1, ``fake_outputs`` (n, 3, H, W) uint8 plus ``output_1`` ..
         ``output_{n-1}`` listed in ``visual_keys`` (sample grids)."""
-        fakes = to_uint8_image(
-            self.forward_generator(inputs)['fake_outputs']).cpu()
+        with self.ema_generator_in_use():  # the average, with model.ema
+            fakes = to_uint8_image(
+                self.forward_generator(inputs)['fake_outputs']).cpu()
         results = []
         for i in range(fakes.shape[0]):
             sample = data_samples[i].clone_meta() \

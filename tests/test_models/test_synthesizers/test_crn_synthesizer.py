@@ -139,3 +139,12 @@ def test_diversity_loss_with_the_noise_channel():
     log = model.train_step(batch(), ow)
     assert {'loss_content', 'loss_div'} <= set(log)
     assert len(calls) == 1  # G(l, 0) and G(l, n): one doubled batch
+
+
+def test_ema_generator_predicts():
+    model = build(ema=dict(momentum=0.9)).eval()
+    model.update_ema(0)  # the first update copies the generator
+    before = model.test_step(batch())[0].fake_outputs
+    with torch.no_grad():
+        model.generator.to_rgb.bias.add_(0.5)  # only the live generator
+    assert torch.equal(model.test_step(batch())[0].fake_outputs, before)
