@@ -45,3 +45,26 @@ def test_spade_div_synthetic_channels():
     assert model.generator.semantic_nc == 6 + 1 + 1
     assert model.discriminator.discriminator.in_channels == 8 + 3
     assert model.data_preprocessor.use_instance_edges
+
+
+def test_crn_div_cityscapes_is_the_paper_setup():
+    """CRN 256p with one output (the noise gives the diversity), one more
+    input channel, beta 10, 100 epochs (Yang et al. §IV)."""
+    cfg = load('crn-div_cityscapes.py')
+    g = cfg.model.generator
+    assert g.in_channels == 19 + 1 + 1 and g.num_outputs == 1
+    assert g.channels is None and g.num_modules == 7  # official widths
+    assert cfg.model.losses.diversity.loss_weight == 10.0
+    assert cfg.model.losses.diversity.margin == 0.3
+    assert cfg.model.data_preprocessor.class_noise.sampler == 'uniform'
+    assert cfg.train_cfg.max_epochs == 100
+    import torch
+    with torch.device('meta'), \
+            DefaultScope.overwrite_default_scope('mmsemsyn'):
+        net = MODELS.build(g)
+    # the official 256p n = 9 network has 97,875,483 parameters; n = 1
+    # drops 24 x (512 + 1) from the 1x1 output conv, the noise channel
+    # adds 3x3 weights to the first conv of all 7 modules (5 x 1024 +
+    # 2 x 512 channels)
+    expected = 97875483 - 24 * 513 + 9 * (5 * 1024 + 2 * 512)
+    assert sum(p.numel() for p in net.parameters()) == expected

@@ -19,6 +19,20 @@ test_tool = load_tool('test')
 gradation_tool = load_tool('analysis_tools/noise_gradation')
 DIV_P2P = f'{REPO}/configs/diversity/pix2pix-div_synthetic.py'
 DIV_SPADE = f'{REPO}/configs/diversity/spade-div_synthetic.py'
+DIV_CRN = f'{REPO}/configs/diversity/crn-div_synthetic.py'
+TINY_MODEL = {
+    DIV_SPADE: ("model = dict(generator=dict(ngf=4, spade_hidden=8, "
+                "num_upsampling_layers='normal'), discriminator=dict("
+                "_delete_=True, type='MultiScaleDiscriminator', num_D=1, "
+                "discriminator=dict(type='PatchDiscriminator', "
+                "in_channels=11, ndf=4, n_layers=2, norm='IN')))\n"),
+    DIV_CRN: ("model = dict(generator=dict(channels=(8, 8, 8, 8)))\n"
+              "val_cfg = None\nval_dataloader = None\n"
+              "val_evaluator = None\n"
+              "train_cfg = dict(max_iters=2, val_interval=10**9)\n"
+              "default_hooks = dict(logger=dict(interval=1), checkpoint=dict("
+              "interval=2, save_best=None))\n"),
+}
 
 
 @pytest.fixture
@@ -113,18 +127,14 @@ def test_class_locality_hand_computation():
     assert gradation_tool.class_locality(first, last, ids, 4)['ratio'] is None
 
 
-@pytest.mark.parametrize('base', [DIV_P2P, DIV_SPADE])
+@pytest.mark.parametrize('base', [DIV_P2P, DIV_SPADE, DIV_CRN])
 def test_diversity_configs_train_test_and_sample(tmp_path, base):
-    """The synthetic pix2pix+div and SPADE+div configs: 2 training
-    iterations (loss_div logged), then test.py with --num-samples 3 gives
-    3 different images per layout (the noise is drawn per sample)."""
-    if base == DIV_SPADE:
-        extra = ("model = dict(generator=dict(ngf=4, spade_hidden=8, "
-                 "num_upsampling_layers='normal'), discriminator=dict("
-                 "_delete_=True, type='MultiScaleDiscriminator', num_D=1, "
-                 "discriminator=dict(type='PatchDiscriminator', "
-                 "in_channels=11, ndf=4, n_layers=2, norm='IN')))\n")
-        cfg = write_tiny_config(tmp_path, size=32, base=base, extra=extra)
+    """The synthetic pix2pix+div, SPADE+div and CRN+div configs: 2
+    training iterations (loss_div logged), then test.py with --num-samples 3
+    gives 3 different images per layout (the noise is drawn per sample)."""
+    if base in TINY_MODEL:
+        cfg = write_tiny_config(tmp_path, size=32, base=base,
+                                extra=TINY_MODEL[base])
         text = open(cfg).read().replace(
             'model = dict(generator=dict(num_downs=5, ngf=4),\n'
             '             discriminator=dict(ndf=4))\n', '')
