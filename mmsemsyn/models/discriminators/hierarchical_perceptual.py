@@ -29,6 +29,7 @@ import torch.nn as nn
 from mmsemsyn.models.discriminators.multiscale import run_on_pyramid
 from mmsemsyn.models.layers.mini_inception import MiniInceptionBlock
 from mmsemsyn.models.layers.norm import build_norm_layer
+from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
 from mmsemsyn.models.pretrained.vgg import VGGFeatureExtractor
 from mmsemsyn.models.pretrained.weights_error import (
     locate_pretrained,
@@ -131,6 +132,7 @@ class HierarchicalPerceptualDiscriminator(nn.Module):
 
     def init_weights(self, init_type: Optional[str], gain: float) -> None:
         if init_type is None:
+            settle_spectral_norm(self)
             return
         if init_type not in ('xavier', 'normal'):
             raise ValueError(f"init_type must be 'xavier', 'normal' or None, "
@@ -144,6 +146,8 @@ class HierarchicalPerceptualDiscriminator(nn.Module):
                 xavier_init_weights(child, gain)
             else:
                 normal_conv_init(child, gain)
+        # valid sigma estimates in eval mode before any training forward
+        settle_spectral_norm(self)
 
     def conv_block(self, cin: int, cout: int, kernel_size: int, stride: int,
                    padding: int) -> nn.Module:

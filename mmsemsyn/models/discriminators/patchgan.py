@@ -7,6 +7,7 @@ import torch.nn as nn
 from mmsemsyn.models.generators.unet import init_normal
 from mmsemsyn.models.layers.norm import build_norm_layer
 from mmsemsyn.registry import MODELS
+from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
 
 
 @MODELS.register_module()
@@ -52,6 +53,8 @@ class PatchDiscriminator(nn.Module):
         self.blocks = nn.ModuleList(nn.Sequential(*b) for b in blocks)
         self.return_features = return_features
         init_normal(self, init_gain)
+        # valid sigma estimates in eval mode before any training forward
+        settle_spectral_norm(self)
 
     def forward(self, x: torch.Tensor):
         features: List[torch.Tensor] = []

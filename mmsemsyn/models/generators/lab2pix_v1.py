@@ -13,6 +13,7 @@ from mmsemsyn.models.layers.dg_norm import (
 from mmsemsyn.models.layers.lsca import LSCA
 from mmsemsyn.models.layers.norm import build_norm_layer
 from mmsemsyn.registry import MODELS
+from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
 
 
 def normal_conv_init(module: nn.Module, gain: float = 0.02,
@@ -149,6 +150,8 @@ class Lab2PixV1Generator(nn.Module):
                                                      global_channels, 64, 8)
         if init_gain is not None:
             normal_conv_init(self, init_gain)
+        # the global encoder's spectral norm (ablation H_u): valid in eval
+        settle_spectral_norm(self)
 
     def forward(self, seg: torch.Tensor,
                 noise: Optional[torch.Tensor] = None) -> List[torch.Tensor]:

@@ -11,6 +11,7 @@ from mmsemsyn.models.generators.spade import (
     xavier_init_weights,
 )
 from mmsemsyn.models.layers.dg_norm import DGNormResBlock, GlobalLabelEncoder
+from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
 from mmsemsyn.registry import MODELS
 
 
@@ -85,7 +86,9 @@ class Lab2PixV2Generator(nn.Module):
         self.conv_img = nn.Conv2d(self.block_layout[-1][2], out_channels, 3,
                                   padding=1)
         if init_gain is not None:
-            xavier_init_weights(self, init_gain)
+            xavier_init_weights(self, init_gain)  # settles spectral norm too
+        else:
+            settle_spectral_norm(self)
 
     def forward(self, seg: torch.Tensor,
                 z: Optional[torch.Tensor] = None) -> torch.Tensor:

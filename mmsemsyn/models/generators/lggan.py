@@ -25,6 +25,8 @@ import torch.nn.functional as F
 
 from mmsemsyn.models.layers.resnet_block import ResnetBlock
 from mmsemsyn.registry import MODELS
+from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
+
 from .spade import SPADEGenerator, xavier_init_weights
 
 CLASS_CONV_IMPLS = ('auto', 'label', 'grouped', 'loop')
@@ -309,7 +311,9 @@ class LGGANGenerator(nn.Module):
                 conv_transpose_upsampler(ngf * 4), nn.Conv2d(ngf, 2, 1))
         if init_gain is not None:
             # the official create_network re-initialises the whole G
-            xavier_init_weights(self, init_gain)
+            xavier_init_weights(self, init_gain)  # settles spectral norm too
+        else:
+            settle_spectral_norm(self)
 
     def class_masks(self, seg: torch.Tensor) -> torch.Tensor:
         """(B, K, H, W) masks M_c of the class generators."""

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 from mmsemsyn.models.layers.spade import SPADEResBlock
 from mmsemsyn.registry import MODELS
+from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
 
 NUM_UP_LAYERS = {'normal': 5, 'more': 6, 'most': 7}
 
@@ -28,7 +29,9 @@ def xavier_init_weights(module: nn.Module, gain: float = 0.02) -> None:
 
     For spectral-normed convs the official init writes through ``weight.data``,
     which shares storage with ``weight_orig``; we initialise ``weight_orig``
-    directly, which is the same thing.
+    directly, which is the same thing. The spectral-norm vectors are then
+    settled on the new weights (:func:`settle_spectral_norm`), so the network
+    gives finite outputs in eval mode before any training forward.
     """
     for m in module.modules():
         name = type(m).__name__
@@ -45,6 +48,7 @@ def xavier_init_weights(module: nn.Module, gain: float = 0.02) -> None:
                 nn.init.xavier_normal_(weight, gain=gain)
             if getattr(m, 'bias', None) is not None:
                 nn.init.zeros_(m.bias)
+    settle_spectral_norm(module)
 
 
 def spade_block_layout(ngf: int, num_upsampling_layers: str
@@ -151,6 +155,8 @@ class SPADEGenerator(nn.Module):
         self.conv_img = nn.Conv2d(self.block_layout[-1][2], 3, 3, padding=1)
         if init_gain is not None:
             xavier_init_weights(self, init_gain)
+        else:
+            settle_spectral_norm(self)
 
     def compute_latent_size(self, seg: torch.Tensor) -> Tuple[int, int]:
         if self.latent_size is not None:

@@ -148,8 +148,10 @@ def test_batched_equals_per_sample():
         for i in range(2):
             single = ours(seg[i:i + 1])
             for key in ('fake_img', 'class_logits', 'class_valid'):
+                # a cross-sample leak differs by O(1); float noise of
+                # batched vs single convs stays ~1e-5 (settled SN weights)
                 torch.testing.assert_close(out[key][i:i + 1], single[key],
-                                           rtol=1e-4, atol=1e-5)
+                                           rtol=1e-4, atol=2e-4)
     assert out['class_valid'][1].sum() <= 5
 
 

@@ -1,0 +1,47 @@
+"""Spectral-norm vectors that are valid from the start.
+
+``torch.nn.utils.spectral_norm`` (used by the official SPADE, LGGAN and
+Lab2Pix codes alike) draws its singular-vector estimates ``u`` and ``v`` at
+random and improves them by one power iteration per *training* forward. In
+eval mode it divides the weight by ``sigma = u^T W v`` with the stored
+vectors, which for fresh random vectors is close to zero or negative (about
+half the layers of a freshly built Lab2Pix-V2 or SPADE generator): the
+weights blow up or flip sign, and a network evaluated right after it was
+built (a smoke test, ``tools/infer.py`` with no checkpoint, a sample grid
+before the first step) outputs NaN -- the official codes do the same.
+"""
+import torch
+import torch.nn as nn
+from torch.nn.utils.spectral_norm import SpectralNorm
+
+
+@torch.no_grad()
+def settle_spectral_norm(module: nn.Module, n_iterations: int = 5) -> int:
+    """Run ``n_iterations`` power iterations on every spectral-norm layer
+    of ``module`` (the ``torch.nn.utils.spectral_norm`` hook form), so that
+    ``sigma = u^T W v`` is a positive estimate of the largest singular value
+    of the *current* weights.
+
+    Call it after the weights are (re-)initialised. It changes only the
+    ``weight_u`` / ``weight_v`` buffers, never a parameter; in training mode
+    every forward keeps iterating from there (one iteration per call), so
+    training is the same as from random vectors apart from a better sigma in
+    the first steps. Loading a checkpoint overwrites the vectors.
+
+    Args:
+        module: any module; spectral-norm layers are found recursively.
+        n_iterations: power iterations per layer (5 puts the estimate within
+            ~15% of the true sigma for the layers of our networks).
+
+    Returns:
+        The number of spectral-norm layers updated.
+    """
+    count = 0
+    for m in module.modules():
+        for hook in m._forward_pre_hooks.values():
+            if isinstance(hook, SpectralNorm):
+                for _ in range(n_iterations):
+                    # updates weight_u / weight_v in place
+                    hook.compute_weight(m, do_power_iteration=True)
+                count += 1
+    return count
