@@ -13,10 +13,11 @@ Usage::
 
     python tools/analysis_tools/noise_gradation.py CONFIG CHECKPOINT LABEL \\
         --classes road car --steps 7 --out strip.png \\
-        [--inst INST] [--seed S] [--device cpu]
+        [--inst INST] [--seed S] [--size config|keep|HxW] [--device cpu]
 
 ``--seed`` draws the fixed values of the other classes (the config's
-sampler); without it they are 0. Prints one JSON line per swept class:
+sampler); without it they are 0. ``--size`` is the inferencer's: by default
+the config's test size (what the model was trained at). Prints one JSON line per swept class:
 ``{"class", "id", "inside", "outside", "ratio"}``.
 """
 import argparse
@@ -140,7 +141,7 @@ def write_png(path: str, image: np.ndarray) -> None:
 def run(config, checkpoint: Optional[str], label: str,
         classes: Sequence, steps: int, out: str,
         inst: Optional[str] = None, seed: Optional[int] = None,
-        device: str = 'cpu') -> List[dict]:
+        device: str = 'cpu', size='config') -> List[dict]:
     """Write the strip PNG to ``out``; return one locality dict per class."""
     from mmsemsyn.visualization.colorize import colorize_label
     if not classes:
@@ -148,7 +149,8 @@ def run(config, checkpoint: Optional[str], label: str,
     sweep_values(steps)  # fail before building the model
     if not osp.isfile(label):
         raise FileNotFoundError(f'Label map not found: {label!r}')
-    inferencer = SynthesisInferencer(config, checkpoint, device=device)
+    inferencer = SynthesisInferencer(config, checkpoint, device=device,
+                                     size=size)
     pre = inferencer.model.data_preprocessor
     if getattr(pre, 'class_noise', None) is None:
         inferencer.class_noise_vector({})  # raises the clear error
@@ -194,14 +196,26 @@ def parse_args(argv=None):
     parser.add_argument('--seed', type=int, default=None,
                         help='draw the fixed other-class values (else 0)')
     parser.add_argument('--device', default='cpu')
-    return parser.parse_args(argv)
+    parser.add_argument(
+        '--size', default='config',
+        help="generation size: 'config' (the config's test size, default), "
+        "'keep' (the label map's) or HxW")
+    args = parser.parse_args(argv)
+    if args.size not in ('config', 'keep'):
+        try:
+            h, w = (int(v) for v in args.size.lower().split('x'))
+        except ValueError:
+            parser.error(f"--size must be 'config', 'keep' or HxW, got "
+                         f'{args.size!r}')
+        args.size = (h, w)
+    return args
 
 
 def main(argv=None):
     args = parse_args(argv)
     report = run(args.config, args.checkpoint, args.label, args.classes,
                  args.steps, args.out, inst=args.inst, seed=args.seed,
-                 device=args.device)
+                 device=args.device, size=args.size)
     for entry in report:
         print(json.dumps(entry))
     print(args.out)
