@@ -114,12 +114,30 @@ class SynDataPreprocessor(BaseDataPreprocessor):
             return items
         return torch.stack(list(items))
 
-    def check_label(self, label: torch.Tensor, data_samples=None) -> None:
+    def _all_valid(self, label: torch.Tensor) -> bool:
+        """Whether every id is allowed. A host (CPU) batch is checked in
+        NumPy before it is moved to the device; a device batch is reduced
+        there and read once (that read waits for the device)."""
+        if label.device.type == 'cpu':
+            arr = label.numpy()
+            valid = (arr >= 0) & (arr < self.num_classes)
+            if self.dontcare_label is not None:
+                valid |= arr == self.dontcare_label
+            return bool(valid.all())
         valid = (label >= 0) & (label < self.num_classes)
         if self.dontcare_label is not None:
             valid |= label == self.dontcare_label
-        if bool(valid.all()):
+        return bool(valid.all())
+
+    def check_label(self, label: torch.Tensor, data_samples=None) -> None:
+        """Raise ``ValueError`` naming the label file of the first sample
+        with an id outside ``[0, num_classes)`` (other than
+        ``dontcare_label``)."""
+        if self._all_valid(label):
             return
+        valid = (label >= 0) & (label < self.num_classes)
+        if self.dontcare_label is not None:
+            valid |= label == self.dontcare_label
         for i in range(label.shape[0]):
             bad = label[i][~valid[i]]
             if bad.numel():
@@ -146,15 +164,21 @@ class SynDataPreprocessor(BaseDataPreprocessor):
         return out.scatter_(1, label.unsqueeze(1), 1.0)
 
     def forward(self, data: dict, training: bool = False) -> dict:
+        # The label ids are checked on the host batch, before it moves to
+        # the device: a check of the device copy would make the host wait
+        # for the device in every training step (issue 14 item 3).
+        data = dict(data, inputs=dict(data['inputs']))
+        host_label = self._stack(data['inputs']['label'])
+        self.check_label(host_label, data.get('data_samples'))
+        data['inputs']['label'] = host_label
         data = self.cast_data(data)
         raw = data['inputs']
         data_samples = data.get('data_samples')
         inputs = {}
 
-        label = self._stack(raw['label']).long()
+        label = raw['label'].long()
         if label.dim() == 4:
             label = label[:, 0]
-        self.check_label(label, data_samples)
         if self.dontcare_label is not None:
             label = label.masked_fill(label == self.dontcare_label,
                                       self.num_classes)

@@ -1,5 +1,5 @@
 """VGG perceptual loss (pix2pixHD / SPADE / LGGAN / Lab2Pix-V2)."""
-from typing import Sequence, Union
+from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -45,13 +45,42 @@ class VGGPerceptualLoss(nn.Module):
         self.loss_weight = loss_weight
         self.loss_name = loss_name
 
+    def target_features(self, target: torch.Tensor) -> dict:
+        """VGG features of the real image, computed without a graph (the
+        target is a constant of the loss, so backward never needs them).
+
+        Args:
+            target: (B, 3, H, W) real image in ``input_range``.
+        Returns:
+            ``{layer: (B, C_l, H_l, W_l)}`` detached features; pass them
+            as ``target_feats`` to reuse them for several fakes of the same
+            real image (LGGAN's fused, global and local outputs).
+        """
+        with torch.no_grad():
+            return self.vgg(target.detach())
+
     def forward(self, pred: torch.Tensor,
-                target: torch.Tensor) -> torch.Tensor:
-        # One VGG pass for both images.
-        feats = self.vgg(torch.cat([pred, target.detach()], 0))
-        n = pred.shape[0]
+                target: Optional[torch.Tensor] = None,
+                target_feats: Optional[dict] = None) -> torch.Tensor:
+        """Args:
+            pred: (B, 3, H, W) generated image in ``input_range``.
+            target: (B, 3, H, W) real image; not needed with
+                ``target_feats``.
+            target_feats: features from :meth:`target_features`.
+        Returns:
+            scalar loss (weighted by ``loss_weight``).
+        """
+        # The real image runs without a graph (issue 14 item 1): the
+        # official runs fake and real with one graph, but gradients only
+        # flow through the fake's features, so the values are the same.
+        if target_feats is None:
+            if target is None:
+                raise ValueError('VGGPerceptualLoss needs target or '
+                                 'target_feats')
+            target_feats = self.target_features(target)
+        feats = self.vgg(pred)
         loss = pred.new_zeros(())
         for name, weight in self.layer_weights.items():
-            f = feats[name]
-            loss = loss + weight * self.criterion(f[:n], f[n:].detach())
+            loss = loss + weight * self.criterion(feats[name],
+                                                  target_feats[name])
         return loss * self.loss_weight

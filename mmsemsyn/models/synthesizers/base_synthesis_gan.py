@@ -32,10 +32,25 @@ def frozen(module: Optional[nn.Module]):
     for param in params:
         param.requires_grad_(False)
     try:
-        yield
+        # The frozen parameters, for a caller that needs a D graph inside
+        # the block (pix2pixHD's shared D(real), see ``unfrozen``).
+        yield params
     finally:
         for param in params:
             param.requires_grad_(True)
+
+
+@contextmanager
+def unfrozen(params: Sequence[torch.Tensor]):
+    """Inside a :func:`frozen` block: let ``params`` require grad again for
+    the duration of this block (then freeze them again)."""
+    for param in params:
+        param.requires_grad_(True)
+    try:
+        yield
+    finally:
+        for param in params:
+            param.requires_grad_(False)
 
 
 def to_uint8_image(img: torch.Tensor) -> torch.Tensor:
@@ -79,6 +94,15 @@ class BaseSynthesisGAN(BaseModel):
             (default_runtime.py), used by :meth:`predict` -- validation,
             test, the inferencer -- and saved in checkpoints as
             ``generator_ema.*``.
+        compile_networks: ``torch.compile`` the generator, discriminator,
+            encoder and loss modules (``nn.Module.compile``, in place, so
+            state-dict keys and checkpoints are unchanged): False (default),
+            True, or a dict of ``torch.compile`` kwargs (e.g.
+            ``dict(mode='max-autotune')``). The training step itself stays
+            eager (issue 14 item 6).
+        channels_last: store every 4-D weight of the model in
+            ``torch.channels_last`` memory format; convolutions then run
+            (and output) NHWC. Same numbers up to float rounding.
     """
 
     UPDATE_ORDERS = ('d_then_g', 'g_then_d', 'g_then_d_fresh_fake')
@@ -97,6 +121,8 @@ class BaseSynthesisGAN(BaseModel):
                  disc_init_steps: int = 0,
                  update_order: Optional[str] = None,
                  ema: Optional[dict] = None,
+                 compile_networks=False,
+                 channels_last: bool = False,
                  init_cfg: Optional[dict] = None):
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
@@ -132,6 +158,33 @@ class BaseSynthesisGAN(BaseModel):
                 'per-class noise channel: set data_preprocessor.class_noise '
                 "(e.g. dict(sampler='uniform')) and give the generator one "
                 'more input channel.')
+        self.compile_networks = compile_networks
+        self.channels_last = channels_last
+
+    # Networks that ``compile_networks`` compiles (those a model has).
+    compiled_networks: Tuple[str, ...] = ('generator', 'discriminator',
+                                          'encoder')
+
+    def init_weights(self):
+        """mmengine's init, then the speed switches -- after every
+        sub-module exists (a method builds its extra networks after this
+        class's constructor) and before the Runner moves/wraps the model."""
+        super().init_weights()
+        self.apply_speed_switches()
+
+    def apply_speed_switches(self) -> None:
+        """Apply ``channels_last`` and ``compile_networks`` (idempotent)."""
+        if self.channels_last:
+            self.to(memory_format=torch.channels_last)
+        if self.compile_networks:
+            opts = self.compile_networks if isinstance(
+                self.compile_networks, dict) else {}
+            nets = [getattr(self, n, None) for n in self.compiled_networks]
+            nets += list(self.losses.values())
+            for net in nets:
+                if isinstance(net, nn.Module) and getattr(
+                        net, '_compiled_call_impl', None) is None:
+                    net.compile(**opts)
 
     # ---- what a method defines -------------------------------------------
     def forward_generator(self, inputs: dict) -> Dict[str, torch.Tensor]:
@@ -233,7 +286,7 @@ class BaseSynthesisGAN(BaseModel):
         """``generator_steps`` G updates with D frozen (its gradients are
         neither computed nor expected by DDP). Returns the log and the
         outputs of the last G step (what 'g_then_d' shows D)."""
-        with frozen(self.discriminator):
+        with frozen(self.discriminator) as self._frozen_disc_params:
             for step in range(self.generator_steps):
                 with gen_ow.optim_context(self.generator):
                     if step > 0:

@@ -125,12 +125,20 @@ class LGGAN(SPADEGAN):
         pred_fakes, pred_reals = self.discriminate_outputs(inputs, outputs,
                                                            keys)
         losses = {}
+        vgg_real = {}
+        if self.has_loss('vgg') and hasattr(self.losses['vgg'],
+                                            'target_features'):
+            # The real image's VGG features once, not once per judged
+            # output (fused, global, local): same values (issue 14 item 1).
+            vgg_real = dict(target_feats=self.losses['vgg'].target_features(
+                real))
         for key, pred_fake, pred_real in zip(keys, pred_fakes, pred_reals):
             terms = self.loss('gan', pred_fake, True)
             if self.has_loss('feat'):
                 terms.update(self.loss('feat', pred_fake, pred_real))
             if self.has_loss('vgg'):
-                terms.update(self.loss('vgg', outputs[key], real))
+                terms.update(self.loss('vgg', outputs[key], real,
+                                       **vgg_real))
             if self.has_loss('l1'):
                 terms.update(self.loss('l1', outputs[key], real))
             losses.update({self._name(n, key): v for n, v in terms.items()})

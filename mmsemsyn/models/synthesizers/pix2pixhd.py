@@ -22,7 +22,15 @@ from typing import Optional
 import torch
 
 from mmsemsyn.registry import MODELS
+from .base_synthesis_gan import unfrozen
 from .pix2pix import Pix2Pix
+
+
+def _detach_nested(pred):
+    """Detach every tensor of a (multi-scale, multi-layer) D output."""
+    if isinstance(pred, torch.Tensor):
+        return pred.detach()
+    return type(pred)(_detach_nested(p) for p in pred)
 
 
 @MODELS.register_module()
@@ -44,6 +52,14 @@ class Pix2PixHD(Pix2Pix):
         test_features: where G's instance features come from in ``predict``:
             'auto' (cluster centres when the encoder has them, else the
             encoded real photo), 'cluster' or 'encode'.
+        share_real_prediction: run D on the real image once per training
+            step (default; issue 14 item 2): in the official order (G, then
+            D on the same fake) D does not change between the G loss's
+            feature matching and the D loss, so one D(real) with D's graph
+            serves both (detached for feature matching). The official code
+            makes the same three D calls (fake for D, real, fake for G);
+            False runs D(real) twice (once without grad for feature
+            matching), the previous behaviour -- equal values either way.
     """
 
     # The official steps G, then D on the same fake (one forward pass).
@@ -54,7 +70,8 @@ class Pix2PixHD(Pix2Pix):
                  losses: Optional[dict] = None,
                  encoder: Optional[dict] = None,
                  pretrained_global: Optional[str] = None,
-                 test_features: str = 'auto', **kwargs):
+                 test_features: str = 'auto',
+                 share_real_prediction: bool = True, **kwargs):
         super().__init__(generator=generator, discriminator=discriminator,
                          data_preprocessor=data_preprocessor, losses=losses,
                          **kwargs)
@@ -64,6 +81,7 @@ class Pix2PixHD(Pix2Pix):
             raise ValueError(f'test_features must be auto, cluster or '
                              f'encode, got {test_features!r}')
         self.test_features = test_features
+        self.share_real_prediction = share_real_prediction
         self.pretrained_global = pretrained_global
         self._check_channels()
         if pretrained_global is not None and not hasattr(
@@ -181,14 +199,48 @@ class Pix2PixHD(Pix2Pix):
 
     # ---- D and losses -------------------------------------------------
     # D sees concat(label (+ edges), image) and its loss is pix2pix's
-    # (separate fake/real passes, ``gan_disc`` weighted 0.5): inherited.
+    # (separate fake/real passes, ``gan_disc`` weighted 0.5).
+    _REAL_PRED = '_shared_d_real_pred'
+
+    def _shares_real_prediction(self) -> bool:
+        # Only while training in the official order: G's losses, then the
+        # D step on the *same* D weights (nothing updates D in between).
+        return (self.share_real_prediction and self.training
+                and self.update_order == 'g_then_d'
+                and self.discriminator is not None
+                and torch.is_grad_enabled())
+
+    def real_prediction_for_feature_matching(self, inputs: dict):
+        """D(real) for the G step's feature matching. When the D step
+        follows on the same D (see ``share_real_prediction``), it is
+        computed once here *with* D's graph and kept in ``inputs`` for
+        :meth:`discriminator_losses`; feature matching gets it detached."""
+        if not self._shares_real_prediction():
+            with torch.no_grad():
+                return self.discriminate(inputs['semantics'], inputs['img'])
+        if self._REAL_PRED not in inputs:
+            # D is frozen during the G step; its graph is for the D loss.
+            with unfrozen(getattr(self, '_frozen_disc_params', ())):
+                inputs[self._REAL_PRED] = self.discriminate(
+                    inputs['semantics'], inputs['img'])
+        return _detach_nested(inputs[self._REAL_PRED])
+
+    def discriminator_losses(self, inputs, outputs):
+        pred_real = inputs.pop(self._REAL_PRED, None)
+        if pred_real is None:
+            return super().discriminator_losses(inputs, outputs)
+        gan = self.losses['gan_disc']
+        pred_fake = self.discriminate(inputs['semantics'], outputs['fake_img'])
+        return dict(loss_d_fake=gan(pred_fake, False, is_disc=True),
+                    loss_d_real=gan(pred_real, True, is_disc=True))
+
     def generator_losses(self, inputs, outputs):
-        fake, real = outputs['fake_img'], inputs['img']
+        fake = outputs['fake_img']
+        real = inputs['img']
         pred_fake = self.discriminate(inputs['semantics'], fake)
         losses = self.loss('gan', pred_fake, True)
         if self.has_loss('feat'):
-            with torch.no_grad():
-                pred_real = self.discriminate(inputs['semantics'], real)
+            pred_real = self.real_prediction_for_feature_matching(inputs)
             losses.update(self.loss('feat', pred_fake, pred_real))
         if self.has_loss('vgg'):
             losses.update(self.loss('vgg', fake, real))
