@@ -1,7 +1,6 @@
 """Per-class noise at inference: the inferencer's values, tools/infer.py
 --class-noise, the gradation-strip tool, test.py --num-samples, and the
 diversity configs training end to end (tiny models, CPU)."""
-import json
 
 import cv2
 import numpy as np
