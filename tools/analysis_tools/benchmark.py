@@ -83,6 +83,11 @@ def parse_args(argv=None):
     parser.add_argument('--no-flops', action='store_true',
                         help='skip the FLOP count')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--clock', choices=['wall', 'cpu'], default='wall',
+                        help='what the speed-up column compares: wall time '
+                        '(default) or the process CPU time per step (less '
+                        'sensitive to other load on a shared CPU machine; '
+                        'use with --threads 1)')
     parser.add_argument('--timeout', type=float, default=None,
                         help='seconds per variant process (a variant past '
                         'it is reported as failed)')
@@ -299,13 +304,14 @@ def run_variant(args, spec: str) -> dict:
     sync()
     if device.startswith('cuda'):
         torch.cuda.reset_peak_memory_stats()
-    times = []
+    times, cpu_times = [], []
     for _ in range(args.iters):
         sync()
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         step()
         sync()
         times.append(time.perf_counter() - t)
+        cpu_times.append(time.process_time() - c)
     if device.startswith('cuda'):
         peak = torch.cuda.max_memory_allocated()
         peak_kind = 'cuda max_memory_allocated'
@@ -322,6 +328,7 @@ def run_variant(args, spec: str) -> dict:
         batch_size=args.batch_size, size=list(args.hw),
         warmup_s=warmup_s, times_s=times, median_s=med,
         iqr_s=q[2] - q[0], min_s=min(times), max_s=max(times),
+        cpu_median_s=statistics.median(cpu_times), cpu_times_s=cpu_times,
         images_per_s=args.batch_size / med, peak_bytes=peak,
         peak_kind=peak_kind, flops_per_step=flops,
         tflops_per_s=None if flops is None else flops / med / 1e12)
@@ -352,10 +359,12 @@ def _mb(n):
     return f'{n / 2**20:,.0f} MiB'
 
 
-def format_table(results: List[dict], peak_tflops: Optional[float]) -> str:
+def format_table(results: List[dict], peak_tflops: Optional[float],
+                 clock: str = 'wall') -> str:
     first = results[0]
-    r0 = first.get('median_s')
-    head = (f'{"variant":<24} {"median ms":>10} {"IQR ms":>8} '
+    key = 'median_s' if clock == 'wall' else 'cpu_median_s'
+    r0 = first.get(key)
+    head = (f'{"variant":<24} {"median ms":>10} {"CPU ms":>8} {"IQR ms":>8} '
             f'{"min-max ms":>15} {"img/s":>8} {"peak mem":>12} '
             f'{"GFLOP/step":>11} {"TFLOP/s":>8} {"speed-up":>9}')
     lines = [f'mode {first["mode"]}, batch {first["batch_size"]}, size '
@@ -372,15 +381,17 @@ def format_table(results: List[dict], peak_tflops: Optional[float]) -> str:
             tf_s += f' ({100 * tf / peak_tflops:.0f}%)'
         gf = 'n/a' if r['flops_per_step'] is None else \
             f'{r["flops_per_step"] / 1e9:,.1f}'
-        ratio = f'{r0 / r["median_s"]:.2f}x' if r0 else 'n/a'
+        ratio = f'{r0 / r[key]:.2f}x' if r0 else 'n/a'
         lines.append(
             f'{r["variant"]:<24} {1e3 * r["median_s"]:>10.1f} '
+            f'{1e3 * r["cpu_median_s"]:>8.1f} '
             f'{1e3 * r["iqr_s"]:>8.1f} '
             f'{1e3 * r["min_s"]:>7.0f}-{1e3 * r["max_s"]:<7.0f} '
             f'{r["images_per_s"]:>8.2f} {_mb(r["peak_bytes"]):>12} '
             f'{gf:>11} {tf_s:>8} {ratio:>9}')
-    lines.append('speed-up = median step time of the first variant / this '
-                 'one (>1: faster); FLOPs: torch.utils.flop_counter '
+    lines.append(f'speed-up = median {clock} time per step of the first '
+                 'variant / this one (>1: faster); CPU ms = process CPU time '
+                 'per step (all threads); FLOPs: torch.utils.flop_counter '
                  '(2 per multiply-add).')
     return '\n'.join(lines)
 
@@ -426,7 +437,7 @@ def main(argv=None) -> List[dict]:
         # The ratio column is against the first variant that ran.
         order = ok + [r for r in results if 'error' in r]
         print(f'config: {args.config}')
-        print(format_table(order, args.peak_tflops))
+        print(format_table(order, args.peak_tflops, args.clock))
     if args.out:
         tmp = args.out + '.tmp'
         with open(tmp, 'w') as f:

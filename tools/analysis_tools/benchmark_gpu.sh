@@ -26,6 +26,7 @@ WARMUP=${WARMUP:-3}
 SIZE=${SIZE:-256x512}
 # e.g. SKIP_COMPILE=1 SIZE=64x128 ITERS=1 WARMUP=0 for a CPU dry run.
 SKIP_COMPILE=${SKIP_COMPILE:-0}
+EXTRA_ARGS=${EXTRA_ARGS:-}  # more benchmark.py flags, e.g. --no-flops
 DEST=${OUT:-work_dirs}/benchmark_gpu
 mkdir -p "$DEST"
 SUMMARY="$DEST/summary.txt"
@@ -70,7 +71,7 @@ run() {  # run CONFIG TAG VARIANT...
     python3 tools/analysis_tools/benchmark.py "$cfg" --mode train \
         --size "$SIZE" --batch-size "$BATCH" --iters "$ITERS" \
         --warmup "$WARMUP" --peak-tflops 989 --timeout "$tmo" \
-        "${vargs[@]}" --out "$DEST/${name}_${tag}.json" \
+        "${vargs[@]}" $EXTRA_ARGS --out "$DEST/${name}_${tag}.json" \
         > "$DEST/${name}_${tag}.log" 2>&1
     { echo; echo "== $cfg ($tag, $(( $(date +%s) - START )) s elapsed)";
       sed -n '/^config: /,$p' "$DEST/${name}_${tag}.log"; } | tee -a "$SUMMARY"
