@@ -8,8 +8,12 @@ Runs every metric of the config's ``test_evaluator`` and prints a table.
                        (``real/``), the label ids (``label/``) and the colourised labels
                        (``label_color/``)
                        as PNGs, e.g. to re-score them with pytorch-fid
-  --num-samples K      K generator runs per label map (diversity metrics);
-                       adds ``fake_samples/`` to --save-dir
+  --num-samples K      K samples per label map: K generator runs (noise-
+                       driven models) or the first K of a multi-output
+                       generator's images (CRN); LPIPS diversity compares
+                       them and SegmentationScore scores all K (the
+                       diversity paper's Table II); adds ``fake_samples/``
+                       to --save-dir
 
 Outputs appear only when the run succeeds: files are written under a
 temporary name and renamed at the end. Several processes: see
@@ -48,7 +52,8 @@ def parse_args(argv=None):
     parser.add_argument('--save-dir',
                         help='write generated/real/label PNGs here')
     parser.add_argument('--num-samples', type=int, default=1,
-                        help='generated samples per label map (diversity)')
+                        help='generated samples per label map (LPIPS '
+                        'diversity; SegmentationScore scores all of them)')
     parser.add_argument('--seed', type=int, default=0,
                         help='seed of the extra samples (--num-samples)')
     parser.add_argument(

@@ -35,7 +35,9 @@ class SynthesisTestLoop(TestLoop):
             ``seed + 1000003 * k + first sample index of the batch`` so that
             results are reproducible; sample 0 runs under the ambient RNG
             state, i.e. exactly as with K = 1. Each output keeps ``fake_img``
-            (sample 0) and gets ``fake_imgs`` (K, 3, H, W). A model whose
+            (sample 0) and gets ``fake_imgs`` (K, 3, H, W) uint8, which
+            ``LPIPSDiversity`` compares and ``SegmentationScore`` scores
+            in full (its ``score_samples``). A model whose
             predictions carry ``fake_outputs`` (n images of one forward
             pass: CRN) gives its first K of them instead (K <= n).
         save_dir: write ``fake/``, ``real/``, ``label/``, ``label_color/`` (and

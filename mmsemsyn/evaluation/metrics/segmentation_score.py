@@ -86,7 +86,28 @@ class SegmentationScore(BaseMetric):
             or 'cityscapes' / 'ade20k' / 'coco_stuff' (mmseg's lists) /
             'coco_stuff_182' (the raw COCO-Stuff ids).
         fake_key / label_key: data-sample fields.
+        samples_key: the field holding the K generated samples of one label
+            map, (K, 3, H, W) uint8 (``fake_imgs``, set by ``tools/test.py
+            --num-samples K``: K noise draws of a noise-driven generator,
+            or the first K of a multi-output generator's ``fake_outputs``,
+            e.g. CRN's n images).
+        score_samples: score all K samples of every label map instead of
+            ``fake_key`` alone (the diversity paper's Table II protocol: 9
+            CRN outputs / 32 noise draws per layout). The areas of the K
+            segmentations are added up, so the scores equal those of a test
+            set holding each label map K times, once with each sample
+            (every sample weighs the same). None (default): on when a data
+            sample carries ``samples_key`` and ``fake_key`` is the default
+            ``'fake_img'`` (so ``fake_key='gt_img'`` still scores the real
+            photos); True: required (a ``KeyError`` names the flag when the
+            samples are missing); False: ``fake_key`` only (sample 0).
         device: where the segmenter runs (default cuda if available).
+
+    Pooled scores: aAcc is the correct pixels over all labelled pixels of
+    all scored images and IoU sums the intersections and unions over all of
+    them (mmseg's ``IoUMetric``). The diversity paper (Yang et al., §IV-C,
+    Table II) defines accuracy per image; with equal-sized images and no
+    ignored pixels its image mean equals the pooled aAcc.
     """
 
     default_prefix = 'seg'
@@ -100,6 +121,8 @@ class SegmentationScore(BaseMetric):
                  class_names: Optional[Union[str, Sequence[str]]] = None,
                  fake_key: str = 'fake_img',
                  label_key: str = 'gt_label',
+                 samples_key: str = 'fake_imgs',
+                 score_samples: Optional[bool] = None,
                  allow_random: bool = False,
                  device: Optional[str] = None,
                  collect_device: str = 'cpu',
@@ -128,6 +151,11 @@ class SegmentationScore(BaseMetric):
                 f'{self.num_classes} classes.')
         self.fake_key = fake_key
         self.label_key = label_key
+        if score_samples not in (None, True, False):
+            raise ValueError(f'score_samples must be None (auto), True or '
+                             f'False; got {score_samples!r}.')
+        self.samples_key = samples_key
+        self.score_samples = score_samples
         self.seg_checkpoint = seg_checkpoint
 
     def map_label(self, label: torch.Tensor) -> torch.Tensor:
@@ -145,22 +173,61 @@ class SegmentationScore(BaseMetric):
                                 seg_scale=self.seg_scale)
         return logits.argmax(1).cpu()
 
+    def _has_samples(self, sample) -> bool:
+        try:
+            get_field(sample, self.samples_key)
+        except KeyError:
+            return False
+        return True
+
+    def _images_of(self, sample) -> torch.Tensor:
+        """(K, 3, H, W) uint8: the images of one label map to score."""
+        if self.score_samples is False or (
+                self.score_samples is None and (
+                    self.fake_key != 'fake_img'
+                    or not self._has_samples(sample))):
+            return torch.as_tensor(get_field(sample, self.fake_key))[None]
+        try:
+            imgs = torch.as_tensor(get_field(sample, self.samples_key))
+        except KeyError:
+            raise KeyError(
+                f'SegmentationScore(score_samples=True) needs '
+                f'{self.samples_key!r} (K samples per label map): run '
+                'tools/test.py with --num-samples K, or set '
+                'score_samples=None / False.') from None
+        if imgs.dim() != 4 or imgs.shape[0] < 1 or imgs.shape[1] != 3:
+            raise ValueError(
+                f'{self.samples_key!r} must be (K, 3, H, W) images, got '
+                f'{tuple(imgs.shape)}.')
+        return imgs
+
     def process(self, data_batch, data_samples: Sequence) -> None:
         from mmseg.evaluation.metrics import IoUMetric
-        imgs = torch.stack([torch.as_tensor(get_field(s, self.fake_key))
-                            for s in data_samples])
-        preds = self.predict(imgs)
-        for pred, sample in zip(preds, data_samples):
+        per_sample = [self._images_of(s) for s in data_samples]
+        flat = torch.cat(per_sample)
+        # Segment in chunks of the batch size: K samples per label map then
+        # need no more segmenter memory than one sample per label map.
+        step = max(1, len(data_samples))
+        preds = torch.cat([self.predict(flat[i:i + step])
+                           for i in range(0, flat.shape[0], step)])
+        start = 0
+        for imgs, sample in zip(per_sample, data_samples):
             label = self.map_label(torch.as_tensor(
                 get_field(sample, self.label_key)).squeeze(0))
-            if label.shape != pred.shape:
-                raise ValueError(
-                    f'Label {tuple(label.shape)} and generated image '
-                    f'{tuple(pred.shape)} sizes differ.')
-            areas = IoUMetric.intersect_and_union(
-                pred, label, self.num_classes, self.ignore_index)
+            areas = None
+            for pred in preds[start:start + imgs.shape[0]]:
+                if label.shape != pred.shape:
+                    raise ValueError(
+                        f'Label {tuple(label.shape)} and generated image '
+                        f'{tuple(pred.shape)} sizes differ.')
+                one = IoUMetric.intersect_and_union(
+                    pred, label, self.num_classes, self.ignore_index)
+                areas = [a.cpu() for a in one] if areas is None else \
+                    [a + b.cpu() for a, b in zip(areas, one)]
+            start += imgs.shape[0]
             self.results.append(dict(sample_idx=sample_index(sample),
-                                     areas=[a.cpu() for a in areas]))
+                                     areas=areas,
+                                     num_samples=int(imgs.shape[0])))
 
     def compute_metrics(self, results: List[dict]) -> dict:
         from mmseg.evaluation.metrics import IoUMetric
@@ -169,15 +236,18 @@ class SegmentationScore(BaseMetric):
         scores = IoUMetric.total_area_to_metrics(
             *totals, metrics=['mIoU'], nan_to_num=None, beta=1)
         iou, acc = scores['IoU'], scores['Acc']
-        self._log_table(iou, acc)
+        counts = sorted({int(r.get('num_samples', 1)) for r in results})
+        self._log_table(iou, acc, counts)
         return OrderedDict(
             mIoU=float(np.round(np.nanmean(iou) * 100, 2)),
             aAcc=float(np.round(scores['aAcc'] * 100, 2)),
             mAcc=float(np.round(np.nanmean(acc) * 100, 2)))
 
-    def _log_table(self, iou, acc) -> None:
+    def _log_table(self, iou, acc, counts=(1, )) -> None:
+        counts = '/'.join(str(c) for c in counts)
         lines = [f'Segmenter: {self.seg_checkpoint}  (scale '
-                 f'{self.seg_scale or "generated"})',
+                 f'{self.seg_scale or "generated"}; {counts} generated '
+                 'image(s) scored per label map)',
                  f'{"class":<24}{"IoU":>8}{"Acc":>8}']
         for name, i, a in zip(self.class_names, iou, acc):
             lines.append(f'{name:<24}{i * 100:>8.2f}{a * 100:>8.2f}')
