@@ -2,16 +2,18 @@
 
     python tools/infer.py CONFIG CHECKPOINT LABEL [LABEL ...] --out-dir D \
         [--inst INST [INST ...]] [--size keep|config|HxW] [--device cuda:0] \
-        [--cfg-options k=v ...]
+        [--all-outputs] [--cfg-options k=v ...]
 
 Label maps are read as the config's test pipeline reads them (palette
 colours, reduce_zero_label, label_map). By default every output keeps its
 label map's size and aspect (generated at the nearest size the generator
 accepts, then resized back; a line says what was done). One
 ``<input stem>.png`` (uint8 RGB; role suffixes such as ``_label`` dropped)
-per label map is written to ``--out-dir``. Models that use instance edges
-fall back to the label map's edges when no ``--inst`` is given (a notice
-names the quality cost). Arguments are parsed before torch loads.
+per label map is written to ``--out-dir``; with ``--all-outputs`` a
+multi-output generator (CRN, ``num_outputs`` n > 1) writes all n images of
+each label map as ``<stem>_<k>.png``, k = 0 .. n-1. Models that use
+instance edges fall back to the label map's edges when no ``--inst`` is
+given (a notice names the quality cost). Arguments are parsed before torch loads.
 """
 import argparse
 import os.path as osp
@@ -71,6 +73,11 @@ def parse_args(argv=None):
         help='diversity-loss models: per-class noise values n^c in [-1, 1] '
         'as JSON {"<class name or id>": value} or name=value,...; classes '
         'not named get 0 (configs/diversity/README.md)')
+    parser.add_argument(
+        '--all-outputs', action='store_true',
+        help='multi-output generators (CRN with num_outputs n > 1): write '
+        'all n images of each label map as <stem>_<k>.png, k = 0..n-1, '
+        'instead of image 0 as <stem>.png')
     return parser.parse_args(argv)
 
 
@@ -125,8 +132,11 @@ def main(argv=None):
     class_noise = None if args.class_noise is None else \
         parse_class_noise(args.class_noise)
     images = inferencer(args.labels, args.inst, batch_size=args.batch_size,
-                        extra_inputs=extra or None, class_noise=class_noise)
-    paths = inferencer.write(images, args.labels, args.out_dir)
+                        extra_inputs=extra or None, class_noise=class_noise,
+                        all_outputs=args.all_outputs)
+    write = inferencer.write_outputs if args.all_outputs else \
+        inferencer.write
+    paths = write(images, args.labels, args.out_dir)
     for path in paths:
         print(path)
     return paths

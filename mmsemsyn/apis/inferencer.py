@@ -381,16 +381,25 @@ class SynthesisInferencer:
                  extra_inputs: Optional[ExtraInputs] = None,
                  batch_size: int = 1,
                  class_noise: Optional[Union[dict, torch.Tensor]] = None,
-                 progress: Optional[bool] = None
+                 progress: Optional[bool] = None,
+                 all_outputs: bool = False
                  ) -> List[np.ndarray]:
         """Generate one image per label map (``progress``: a bar per
         label map on stderr; None: only when stderr is a terminal, see
         :func:`mmsemsyn.progress.progress_enabled`).
 
+        ``all_outputs=True``: every image of a multi-output generator (CRN
+        with ``num_outputs`` n > 1: n images from one forward pass, the
+        hindsight loss's alternatives) instead of image 0 only; a model
+        whose predictions carry no ``fake_outputs`` raises ``ValueError``.
+
         Returns:
             list of (H, W, 3) uint8 RGB arrays, in the order of ``labels``;
             also written as ``<out_dir>/<input stem>.png`` when ``out_dir``
             is given (see :meth:`write`). Their size follows ``size``.
+            With ``all_outputs``: one (n, H, W, 3) array per label map,
+            written as ``<stem>_<k>.png``, k = 0 .. n-1
+            (:meth:`write_outputs`).
         """
         labels = [labels] if isinstance(labels, str) else list(labels)
         if insts is not None:
@@ -424,21 +433,27 @@ class SynthesisInferencer:
                 # Maps of different sizes cannot share a batch.
                 for i in idx:
                     images += self._generate([loaded[i][0]], [i],
-                                             extra_inputs, noise_vec)
+                                             extra_inputs, noise_vec,
+                                             all_outputs)
                 continue
             images += self._generate([loaded[i][0] for i in idx], idx,
-                                     extra_inputs, noise_vec)
+                                     extra_inputs, noise_vec, all_outputs)
         bar.close()
         for i, (sample, (label_hw, gen_hw)) in enumerate(loaded):
             out_hw = label_hw if self.size == 'keep' else (
                 gen_hw if self.size == 'config' else self.size)
-            if images[i].shape[:2] != tuple(out_hw):
-                resized.append((labels[i], label_hw, images[i].shape[:2],
-                                out_hw))
-                images[i] = _resize_image(images[i], out_hw)
+            hw = images[i].shape[-3:-1]
+            if hw != tuple(out_hw):
+                resized.append((labels[i], label_hw, hw, out_hw))
+                images[i] = np.stack([
+                    _resize_image(img, out_hw) for img in images[i]
+                ]) if all_outputs else _resize_image(images[i], out_hw)
         self._report_sizes(resized, [x[1] for x in loaded])
         if out_dir is not None:
-            self.write(images, labels, out_dir)
+            if all_outputs:
+                self.write_outputs(images, labels, out_dir)
+            else:
+                self.write(images, labels, out_dir)
         return images
 
     def _report_sizes(self, resized: list, sizes: list) -> None:
@@ -465,8 +480,10 @@ class SynthesisInferencer:
 
     def _generate(self, samples: list, idx: List[int],
                   extra_inputs: Optional[ExtraInputs],
-                  noise_vec: Optional[torch.Tensor]) -> List[np.ndarray]:
-        """Run the model on packed samples; (H, W, 3) uint8 RGB each."""
+                  noise_vec: Optional[torch.Tensor],
+                  all_outputs: bool = False) -> List[np.ndarray]:
+        """Run the model on packed samples; (H, W, 3) uint8 RGB each, or
+        (n, H, W, 3) with ``all_outputs``."""
         data = self.model.data_preprocessor(pseudo_collate(samples), False)
         inputs = data['inputs']
         if noise_vec is not None:
@@ -481,6 +498,16 @@ class SynthesisInferencer:
             inputs[key] = value.to(self.device) if isinstance(
                 value, torch.Tensor) else value
         outputs = self.model.predict(inputs, data['data_samples'])
+        if all_outputs:
+            if any('fake_outputs' not in s for s in outputs):
+                raise ValueError(
+                    f'all_outputs (--all-outputs): the model of '
+                    f'{self.config_path!r} makes one image per label map '
+                    '(its predictions have no fake_outputs); it applies to '
+                    'multi-output generators such as CRN with '
+                    'generator.num_outputs > 1. Leave the flag out.')
+            return [s.fake_outputs.permute(0, 2, 3, 1).cpu().numpy()
+                    for s in outputs]
         return [s.fake_img.permute(1, 2, 0).cpu().numpy() for s in outputs]
 
     def class_noise_vector(self, values: Union[dict, torch.Tensor]
@@ -509,6 +536,23 @@ class SynthesisInferencer:
             return values.float()
         return class_noise_vector(values, self.metainfo.get('classes'),
                                   num_classes)
+
+    @staticmethod
+    def write_outputs(images: List[np.ndarray], labels: Sequence[str],
+                      out_dir: str) -> List[str]:
+        """Write the n images of every label map (``all_outputs``: one
+        (n, H, W, 3) array each) as ``<stem>_<k>.png``, k = 0 .. n-1 (the
+        naming of ``tools/test.py --save-dir``'s ``fake_samples/``)."""
+        from mmsemsyn.utils import sample_stem
+        flat, names, used = [], [], set()
+        for i, (imgs, label) in enumerate(zip(images, labels)):
+            stem = sample_stem(label)
+            stem = stem if stem not in used else f'{stem}_{i}'
+            used.add(stem)
+            for k, img in enumerate(imgs):
+                flat.append(img)
+                names.append(f'{stem}_{k}')
+        return SynthesisInferencer.write(flat, names, out_dir)
 
     @staticmethod
     def write(images: List[np.ndarray], labels: Sequence[str],
