@@ -85,10 +85,14 @@ def test_analyze_logs_plots_and_times(tmp_path, capsys):
     log = tmp_path / 'scalars.json'
     records = [dict(loss_gen=2.0 - 0.1 * i, time=0.5 + 0.1 * i, iter=i,
                     step=i) for i in range(1, 6)]
-    records.append({'pixel/PSNR': 12.5, 'step': 5})
+    # A validation record as mmengine writes it: no ``iter``, its own
+    # seconds per validation batch, which must not count as training speed.
+    records.append({'pixel/PSNR': 12.5, 'time': 30.0, 'data_time': 2.0,
+                    'step': 5})
     log.write_text('\n'.join(json.dumps(r) for r in records) + '\n')
     series = tool.load_json_log(str(log))
     assert series['pixel/PSNR'] == [(5.0, 12.5)]
+    assert series['val/time'] == [(5.0, 30.0)] and len(series['time']) == 5
     assert len(series['loss_gen']) == 5
     out = tmp_path / 'plots' / 'curve.png'
     tool.main(['plot_curve', str(log), '--keys', 'loss_gen', 'pixel/PSNR',

@@ -28,7 +28,9 @@ Series = Dict[str, List[Tuple[float, float]]]
 
 def load_json_log(path: str) -> Series:
     """``{key: [(step, value), ...]}`` of every numeric key of a JSON-lines
-    log (``step``/``iter``/``epoch`` themselves excluded)."""
+    log (``step``/``iter``/``epoch`` themselves excluded; the ``time`` /
+    ``data_time`` of validation records, which have no ``iter``, become
+    ``val/time`` / ``val/data_time``)."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'Log file not found: {path!r}')
     series = defaultdict(list)
@@ -46,10 +48,18 @@ def load_json_log(path: str) -> Series:
             step = record.get('step', record.get('iter'))
             if step is None:
                 continue
+            # mmengine writes training records with ``iter``; validation
+            # records carry only ``step`` but also their own ``time`` and
+            # ``data_time`` (seconds per *validation* batch): keep those
+            # apart as ``val/time`` / ``val/data_time`` so that they do not
+            # mix into the training speed or the training time curve.
+            val_record = 'iter' not in record
             for key, value in record.items():
                 if key in ('step', 'iter', 'epoch') or isinstance(
                         value, bool) or not isinstance(value, (int, float)):
                     continue
+                if val_record and key in ('time', 'data_time'):
+                    key = f'val/{key}'
                 series[key].append((float(step), float(value)))
     return dict(series)
 
