@@ -6,8 +6,8 @@ import torch.nn as nn
 
 from mmsemsyn.models.generators.unet import init_normal
 from mmsemsyn.models.layers.norm import build_norm_layer
-from mmsemsyn.registry import MODELS
 from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
+from mmsemsyn.registry import MODELS
 
 
 @MODELS.register_module()

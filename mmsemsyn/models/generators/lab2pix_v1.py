@@ -12,8 +12,8 @@ from mmsemsyn.models.layers.dg_norm import (
 )
 from mmsemsyn.models.layers.lsca import LSCA
 from mmsemsyn.models.layers.norm import build_norm_layer
-from mmsemsyn.registry import MODELS
 from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
+from mmsemsyn.registry import MODELS
 
 
 def normal_conv_init(module: nn.Module, gain: float = 0.02,

@@ -24,9 +24,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmsemsyn.models.layers.resnet_block import ResnetBlock
-from mmsemsyn.registry import MODELS
 from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
-
+from mmsemsyn.registry import MODELS
 from .spade import SPADEGenerator, xavier_init_weights
 
 CLASS_CONV_IMPLS = ('auto', 'label', 'grouped', 'loop')

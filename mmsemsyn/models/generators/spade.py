@@ -17,8 +17,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmsemsyn.models.layers.spade import SPADEResBlock
-from mmsemsyn.registry import MODELS
 from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
+from mmsemsyn.registry import MODELS
 
 NUM_UP_LAYERS = {'normal': 5, 'more': 6, 'most': 7}
 
