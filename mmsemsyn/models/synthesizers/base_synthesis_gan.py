@@ -22,6 +22,31 @@ def set_requires_grad(module: Optional[nn.Module], flag: bool) -> None:
         param.requires_grad_(flag)
 
 
+class UnusedLossRoleWarning(UserWarning):
+    """A configured loss role that the method never looks up, i.e. a loss
+    that has no effect on training (e.g. ``losses.perturbed`` on a method
+    whose training step does not use a perturbed loss)."""
+
+
+class LossRoles(nn.ModuleDict):
+    """The ``losses`` of a synthesizer: an ``nn.ModuleDict`` that also
+    records which roles the method asked for (``losses[role]`` or
+    ``role in losses``), so a configured role no code reads can be reported
+    instead of being silently ignored."""
+
+    def __init__(self):
+        super().__init__()
+        self.looked_up = set()
+
+    def __getitem__(self, key: str) -> nn.Module:
+        self.looked_up.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key) -> bool:
+        self.looked_up.add(key)
+        return super().__contains__(key)
+
+
 @contextmanager
 def frozen(module: Optional[nn.Module]):
     """Freeze ``module`` inside the block, then restore every parameter's
@@ -132,7 +157,7 @@ class BaseSynthesisGAN(BaseModel):
         with locate_pretrained('model.discriminator'):
             self.discriminator = MODELS.build(discriminator) \
                 if discriminator is not None else None
-        self.losses = nn.ModuleDict()
+        self.losses = LossRoles()
         for role, cfg in (losses or {}).items():
             if cfg is not None:
                 with locate_pretrained(f'model.losses.{role}'):
@@ -160,6 +185,9 @@ class BaseSynthesisGAN(BaseModel):
                 'more input channel.')
         self.compile_networks = compile_networks
         self.channels_last = channels_last
+        # Roles looked up from here on count as used (see train_step).
+        self.losses.looked_up.clear()
+        self._loss_roles_checked = False
 
     # Networks that ``compile_networks`` compiles (those a model has).
     compiled_networks: Tuple[str, ...] = ('generator', 'discriminator',
@@ -255,17 +283,40 @@ class BaseSynthesisGAN(BaseModel):
             if update_g:
                 log_vars.update(self._generator_step(inputs, outputs,
                                                      gen_ow)[0])
+                self.check_loss_roles()
             return log_vars
         g_log, outputs = self._generator_step(inputs, outputs, gen_ow)
         log_vars.update(g_log)
         if self.discriminator is None:
+            self.check_loss_roles()
             return log_vars
         if self.update_order == 'g_then_d_fresh_fake':
             with gen_ow.optim_context(self.generator), torch.no_grad():
                 outputs = self.forward_generator(inputs)
         log_vars.update(self._discriminator_step(inputs, outputs,
                                                  optim_wrapper))
+        self.check_loss_roles()
         return log_vars
+
+    def check_loss_roles(self) -> None:
+        """Warn once (:class:`UnusedLossRoleWarning`) about configured loss
+        roles the method never looked up during its first training step
+        with a G and a D update: such a loss has no effect, e.g. a
+        ``PerturbedLoss`` added to plain pix2pix, whose step reads only
+        ``gan``, ``gan_disc`` and ``l1``. Roles a method checks with
+        :meth:`has_loss` but skips for the data at hand count as used."""
+        if self._loss_roles_checked:
+            return
+        self._loss_roles_checked = True
+        unused = sorted(set(self.losses.keys()) - self.losses.looked_up)
+        if unused:
+            import warnings
+            warnings.warn(
+                f'{type(self).__name__} never uses the loss role(s) '
+                f'{unused} of model.losses: those losses have no effect on '
+                'training. Remove them, or use a method whose training step '
+                'reads them (see the loss roles in its docstring).',
+                UnusedLossRoleWarning)
 
     def _discriminator_step(self, inputs: dict, outputs: dict,
                             optim_wrapper: OptimWrapperDict) -> dict:
