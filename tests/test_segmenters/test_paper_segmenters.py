@@ -186,7 +186,11 @@ def test_upernet_ppm_order_matters():
               channels=8, num_classes=3, pool_scales=(1, 2, 3, 6),
               norm_cfg=dict(type='BN'), dropout_ratio=0.)
     torch.manual_seed(3)
-    ours, mmseg_head = CSAILUPerHead(**kw).eval(), UPerHead(**kw).eval()
+    # The heads build their losses from the registry of the default scope:
+    # build them in mmseg's, whatever an earlier test left as the default.
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        ours, mmseg_head = CSAILUPerHead(**kw).eval(), UPerHead(**kw).eval()
     mmseg_head.load_state_dict(ours.state_dict())
     for m in ours.modules():  # a negative BN shift makes ReLU clip
         if isinstance(m, torch.nn.BatchNorm2d):
