@@ -155,7 +155,7 @@ def write_markdown(metrics: dict, path: str, title: str = '') -> None:
 def write_json(metrics: dict, path: str) -> None:
     """Write atomically: a crash never leaves a truncated file. The same
     table goes, as Markdown, next to it (``metrics.json`` ->
-    ``metrics.md``)."""
+    ``metrics.md``; ``x.md`` -> ``x.md.md``)."""
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
     tmp = f'{path}.{os.getpid()}.tmp'
@@ -164,8 +164,11 @@ def write_json(metrics: dict, path: str) -> None:
     with open(tmp, 'w') as f:
         json.dump(clean, f, indent=2, allow_nan=True)
     os.replace(tmp, path)
-    write_markdown(clean, osp.splitext(path)[0] + '.md',
-                   title=osp.splitext(osp.basename(path))[0])
+    md = osp.splitext(path)[0] + '.md'
+    if osp.abspath(md) == osp.abspath(path):
+        # ``--out metrics.md``: the table must not replace the JSON.
+        md = path + '.md'
+    write_markdown(clean, md, title=osp.splitext(osp.basename(path))[0])
 
 
 def check_checkpoint(model, checkpoint: str, config: str) -> None:

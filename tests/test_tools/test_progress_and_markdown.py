@@ -64,3 +64,13 @@ def test_inferencer_progress(tmp_path, capfd):
     images = inferencer(labels, progress=True)
     assert len(images) == 3
     assert '3/3' in capfd.readouterr().err
+
+
+def test_markdown_table_never_replaces_the_json(tmp_path):
+    # ``--out metrics.md`` once wrote the Markdown table over the JSON.
+    write_json = load_tool('test').write_json
+    for name, md_name in (('m.json', 'm.md'), ('m.md', 'm.md.md')):
+        out = tmp_path / name
+        write_json({'pixel/PSNR': 21.5}, str(out))
+        assert json.loads(out.read_text()) == {'pixel/PSNR': 21.5}
+        assert '| pixel/PSNR | 21.5000 |' in (tmp_path / md_name).read_text()
