@@ -25,6 +25,10 @@ def _sample_name(sample, fallback: int) -> str:
     return f'{int(idx):06d}'
 
 
+class IdenticalSamplesWarning(UserWarning):
+    """``--num-samples K`` gave K identical samples per label map."""
+
+
 @LOOPS.register_module()
 class SynthesisTestLoop(TestLoop):
     """``TestLoop`` that can draw several samples per input and save PNGs.
@@ -109,9 +113,32 @@ class SynthesisTestLoop(TestLoop):
                 more = model.test_step(data_batch)
                 extra.append(torch.stack([o.fake_img for o in more]))
         stacked = torch.stack(extra, 1)  # (B, K, 3, H, W)
+        self._check_samples_differ(stacked)
         for out, imgs in zip(outputs, stacked):
             out.fake_imgs = imgs
         return outputs
+
+    def _check_samples_differ(self, stacked: torch.Tensor) -> None:
+        """Warn once (:class:`IdenticalSamplesWarning`, first batch only)
+        when the K samples (B, K, 3, H, W) are all equal: the model draws no
+        noise at test time, so K-sample scores silently equal K = 1 and the
+        LPIPS diversity is 0."""
+        if getattr(self, '_samples_checked', False):
+            return
+        self._samples_checked = True
+        if all(torch.equal(stacked[:, 0], stacked[:, k])
+               for k in range(1, stacked.shape[1])):
+            import warnings
+            warnings.warn(
+                f'--num-samples {self.num_samples}: the {self.num_samples} '
+                'samples of the first batch are identical -- this model '
+                'draws no noise at test time (e.g. the denoising GAN\'s '
+                "semantic_noise.test_mode='seeded' or 'none', or a generator "
+                'without a noise input), so the diversity score is 0 and '
+                'the K-sample scores equal one sample\'s. For stochastic '
+                'samples use the model\'s test-time noise option (e.g. '
+                '--cfg-options model.data_preprocessor.semantic_noise.'
+                'test_mode=random).', IdenticalSamplesWarning)
 
     def _take_outputs(self, outputs: list) -> list:
         """Multi-output generators (CRN, n images per forward pass): the K
