@@ -107,7 +107,12 @@ def test_finished_run_of_another_config(tmp_path, cfg):
         osp.abspath(other)
 
 
-@pytest.mark.parametrize('tool', ['train', 'test', 'infer'])
+@pytest.mark.parametrize('tool', [
+    'train', 'test', 'infer',
+    # the README's other everyday tools
+    'analysis_tools/check_dataset', 'analysis_tools/browse_dataset',
+    'analysis_tools/get_flops', 'analysis_tools/analyze_logs',
+    'misc/print_config', 'dataset_converters/cityscapes'])
 def test_help_is_fast_and_complete(tool, monkeypatch):
     # --help imports neither torch nor mmseg ...
     code = ('import runpy, sys\n'

@@ -16,8 +16,8 @@ import argparse
 import os.path as osp
 from typing import Dict, List, Optional
 
-import torch
-import torch.nn as nn
+# mmengine.config imports no torch; torch and mmsemsyn are imported where
+# they are used, so that ``--help`` answers at once.
 from mmengine.config import Config, DictAction
 
 
@@ -33,19 +33,23 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-class _GeneratorForward(nn.Module):
-    """The synthesizer's ``forward_generator`` with tensors as positional
-    arguments (the FLOP counter traces the module with a tuple)."""
+def _generator_forward(synthesizer, keys: List[str], extras: dict):
+    """The synthesizer's ``forward_generator`` as a module that takes the
+    tensors as positional arguments (the FLOP counter traces the module
+    with a tuple)."""
+    import torch.nn as nn
 
-    def __init__(self, synthesizer, keys: List[str], extras: dict):
-        super().__init__()
-        self.synthesizer = synthesizer
-        self.keys = keys
-        self.extras = extras
+    class _GeneratorForward(nn.Module):
 
-    def forward(self, *tensors):
-        inputs = dict(zip(self.keys, tensors), **self.extras)
-        return self.synthesizer.forward_generator(inputs)['fake_img']
+        def __init__(self):
+            super().__init__()
+            self.synthesizer = synthesizer
+
+        def forward(self, *tensors):
+            inputs = dict(zip(keys, tensors), **extras)
+            return self.synthesizer.forward_generator(inputs)['fake_img']
+
+    return _GeneratorForward()
 
 
 def _fmt(n: Optional[float]) -> str:
@@ -57,7 +61,8 @@ def _fmt(n: Optional[float]) -> str:
     return str(int(n))
 
 
-def _flops(module: nn.Module, inputs: tuple) -> Optional[int]:
+def _flops(module, inputs: tuple) -> Optional[int]:
+    """Multiply-adds of ``module(*inputs)`` (an nn.Module)."""
     from mmengine.analysis import get_model_complexity_info
     info = get_model_complexity_info(module, inputs=inputs,
                                      show_table=False, show_arch=False)
@@ -66,6 +71,8 @@ def _flops(module: nn.Module, inputs: tuple) -> Optional[int]:
 
 def complexity(cfg: Config, shape) -> Dict[str, dict]:
     """``{network: dict(flops=..., params=..., input=...)}``."""
+    import torch
+    import torch.nn as nn
     from mmengine.dataset import pseudo_collate
 
     from mmsemsyn.model_zoo import _without_pretrained
@@ -86,7 +93,7 @@ def complexity(cfg: Config, shape) -> Dict[str, dict]:
                   if isinstance(v, torch.Tensor))
     extras = {k: v for k, v in inputs.items() if k not in keys}
     results = {}
-    gen = _GeneratorForward(model, keys, extras)
+    gen = _generator_forward(model, keys, extras)
     with torch.no_grad():
         flops = _flops(gen, tuple(inputs[k] for k in keys))
     results['generator'] = dict(

@@ -32,7 +32,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 
-from mmsemsyn.datasets.cityscapes import _LAYOUTS, CityscapesDataset  # noqa: E402
+# mmsemsyn (and with it torch) is imported where it is used, so that
+# ``--help`` answers at once.
 
 LABEL = '_gtFine_labelIds.png'
 FILES = {  # flat folder suffix → (tree folder, file suffix)
@@ -62,6 +63,7 @@ def detect_layout(root: str) -> str:
 def find_frames(root: str, split: str, layout: str = 'official'):
     """{frame name: {kind: path or None}} for one split, listed and paired
     as ``CityscapesDataset`` does for ``layout`` (by file stem)."""
+    from mmsemsyn.datasets.cityscapes import _LAYOUTS
     folders = {kind: osp.join(root, _LAYOUTS[layout][key].format(
         split=split)) for kind, key in PREFIX_KEYS.items()}
     pattern = osp.join(folders['label'], '**', '*' + LABEL)
@@ -92,6 +94,7 @@ def convert(root: str, out=None, splits=('train', 'val'), copy=False,
     ``root`` holds the official tree or, for checking only, pix2pixHD's
     flat folders (whose validation frames are called ``test``).
     """
+    from mmsemsyn.datasets.cityscapes import _LAYOUTS, CityscapesDataset
     layout = detect_layout(root)
     if layout == 'pix2pixhd':
         if out is not None:
@@ -144,7 +147,9 @@ def parse_args(argv=None):
     parser.add_argument('--out', help='write the flat layout here')
     parser.add_argument('--check', action='store_true',
                         help='only report; write nothing')
-    parser.add_argument('--splits', nargs='+', default=['train', 'val'])
+    parser.add_argument('--splits', nargs='+', default=['train', 'val'],
+                        help='splits to check / lay out (default: train '
+                        'val)')
     parser.add_argument('--copy', action='store_true',
                         help='copy files instead of symbolic links')
     parser.add_argument('--val-name', default='test',
