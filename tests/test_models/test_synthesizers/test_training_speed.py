@@ -1,7 +1,7 @@
 """Issue 14 (speed at equal numerics): the real image's VGG features carry
 no graph (and LGGAN computes them once), pix2pixHD runs D on the real image
 once per step, the training step of the synthetic configs never reads a
-tensor value on the host, foreach Adam by default, and the bf16 autocast,
+tensor value on the host, fused Adam by default, and the bf16 autocast,
 torch.compile and channels_last switches run a training step."""
 import copy
 import sys
@@ -249,20 +249,29 @@ def test_label_check_still_names_the_file():
         model.data_preprocessor(data, True)
 
 
-# ---- item 4: foreach Adam --------------------------------------------------
-def test_optimizers_default_to_foreach_and_match_single_tensor():
+# ---- item 4: fused Adam -----------------------------------------------------
+def test_optimizers_default_to_fused_and_match_single_tensor():
     model_cfg, ow_cfg = tiny('spade/spade_synthetic.py')
     a, ow_a = build(model_cfg, ow_cfg)
     single = copy.deepcopy(ow_cfg)
     for sub in single.values():
-        sub['optimizer']['foreach'] = False
+        sub['optimizer'].update(foreach=False, fused=False)
     b, ow_b = build(model_cfg, single)
-    assert ow_a['generator'].optimizer.defaults['foreach'] is True
-    assert ow_b['generator'].optimizer.defaults['foreach'] is False
-    steps(a, ow_a, 2)
-    steps(b, ow_b, 2)
-    for (n, p), q in zip(a.named_parameters(), b.parameters()):
-        torch.testing.assert_close(p, q, rtol=1e-6, atol=1e-7, msg=n)
+    assert ow_a['generator'].optimizer.defaults['fused'] is True
+    assert ow_b['generator'].optimizer.defaults['fused'] is False
+    assert not ow_b['generator'].optimizer.defaults['foreach']
+    log_a, log_b = steps(a, ow_a, 2), steps(b, ow_b, 2)
+    for k in log_a:
+        torch.testing.assert_close(log_a[k], log_b[k], rtol=1e-4, atol=1e-5)
+    # Equal within float rounding -- except where the gradient itself is
+    # float noise (conv biases in front of a normalisation have a zero
+    # gradient in exact arithmetic): there Adam moves by ~lr * sign(noise)
+    # in both, in arbitrary directions.
+    close = total = 0
+    for p, q in zip(a.parameters(), b.parameters()):
+        close += int(torch.isclose(p, q, rtol=1e-5, atol=1e-6).sum())
+        total += p.numel()
+    assert close > 0.99 * total
 
 
 # ---- items 5 and 6: bf16 autocast, compile, channels_last -----------------
