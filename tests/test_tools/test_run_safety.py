@@ -50,6 +50,18 @@ def test_cfg_option_typos_stop_before_build(cfg, option, fix, monkeypatch):
     assert 'Nearest valid names' in msg
 
 
+@pytest.mark.parametrize('tool', [
+    'misc/print_config', 'analysis_tools/check_dataset',
+    'analysis_tools/browse_dataset', 'analysis_tools/get_flops'])
+def test_cfg_option_typos_stop_every_tool(cfg, tool, tmp_path):
+    # The tools that take --cfg-options besides train/test/infer stop on a
+    # typo too (they merged it and printed, checked or measured the config
+    # without the intended change).
+    with pytest.raises(ConfigKeyError) as err:
+        load_tool(tool).main([cfg, '--cfg-options', 'model.generatr.ngf=8'])
+    assert 'Fix: --cfg-options model.generator.ngf=8' in str(err.value)
+
+
 def test_cfg_option_valid_keys_pass(cfg):
     built = train_tool.build_cfg(train_tool.parse_args([
         cfg, '--cfg-options', 'model.generator.use_dropout=False',

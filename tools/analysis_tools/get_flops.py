@@ -149,6 +149,12 @@ def main(argv=None) -> Dict[str, dict]:
     register_all_modules()
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
+        # A typo'd key stops here with the nearest valid names, as in
+        # tools/train.py, instead of being merged and silently ignored.
+        from mmsemsyn.config_check import check_cfg_options
+        from mmsemsyn.utils import register_all_modules
+        register_all_modules(init_default_scope=False)
+        check_cfg_options(cfg, args.cfg_options, args.config)
         cfg.merge_from_dict(args.cfg_options)
     results = complexity(cfg, shape)
     print(format_table(results, shape, args.config))
