@@ -35,13 +35,15 @@ def parse_args(argv=None):
     parser.add_argument('--load-from', help='initialise weights from a '
                         'checkpoint (no optimizer/iteration state)')
     parser.add_argument(
-        '--amp', action='store_true',
-        help='mixed-precision training: every per-network optimizer wrapper '
-        'becomes an AmpOptimWrapper (needs a GPU)')
+        '--amp', nargs='?', const='auto', default=None,
+        choices=['auto', 'bf16', 'fp16'],
+        help='mixed-precision training. bf16: autocast to bfloat16 without '
+        'loss scaling (AutocastOptimWrapper), on a GPU or the CPU; fp16: '
+        "mmengine's AmpOptimWrapper with dynamic loss scaling (GPU only); "
+        'plain --amp: bf16 unless the GPU lacks it')
     parser.add_argument(
         '--amp-dtype', choices=['bfloat16', 'float16'], default=None,
-        help='autocast dtype for --amp (default: bfloat16 where the GPU '
-        'supports it, else float16)')
+        help='the same as --amp bf16 / --amp fp16 (older spelling)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config settings, e.g. train_cfg.max_iters=10')
@@ -75,26 +77,39 @@ def optim_wrapper_cfgs(cfg) -> list:
 
 
 def enable_amp(cfg, dtype=None) -> None:
-    """Switch every per-network optimizer wrapper to ``AmpOptimWrapper``.
+    """Switch every per-network optimizer wrapper to mixed precision.
 
-    mmengine's ``AmpOptimWrapper`` only runs on CUDA/NPU/MLU/MUSA devices, so
-    on a CPU-only machine this fails here with a clear message instead of
-    an assertion deep inside the runner.
+    ``dtype`` 'bfloat16' (also 'bf16'): :class:`AutocastOptimWrapper` --
+    autocast without loss scaling, which bfloat16 does not need (float32's
+    exponent range), on CUDA and on the CPU. 'float16' ('fp16'): mmengine's
+    ``AmpOptimWrapper`` with dynamic loss scaling; it runs only on
+    CUDA/NPU/MLU/MUSA devices, so on a CPU-only machine this fails here
+    with a clear message instead of an assertion deep inside the runner.
+    None / 'auto': bfloat16, unless the GPU does not support it.
     """
     import torch
-    if not torch.cuda.is_available():
-        raise RuntimeError(
-            '--amp needs a GPU: mmengine\'s AmpOptimWrapper supports only '
-            'CUDA/NPU/MLU/MUSA devices and this machine has none. Drop --amp '
-            'to train in float32 on the CPU.')
+    dtype = {'bf16': 'bfloat16', 'fp16': 'float16', 'auto': None}.get(
+        dtype, dtype)
+    cuda = torch.cuda.is_available()
     if dtype is None:
-        # bf16 needs no loss scaling and is the safer choice for GANs.
-        dtype = 'bfloat16' if torch.cuda.is_bf16_supported() else 'float16'
+        dtype = 'float16' if cuda and not torch.cuda.is_bf16_supported() \
+            else 'bfloat16'
+    if dtype == 'float16' and not cuda:
+        raise RuntimeError(
+            '--amp fp16 needs a GPU: mmengine\'s AmpOptimWrapper supports '
+            'only CUDA/NPU/MLU/MUSA devices and this machine has none. Use '
+            '--amp bf16 (autocast on the CPU) or drop --amp to train in '
+            'float32.')
     for sub in optim_wrapper_cfgs(cfg):
-        if sub.get('type', 'OptimWrapper') != 'AmpOptimWrapper':
+        if dtype == 'bfloat16':
+            if sub.get('type', 'OptimWrapper') in ('OptimWrapper',
+                                                   'AmpOptimWrapper'):
+                sub['type'] = 'AutocastOptimWrapper'
+                sub.pop('loss_scale', None)
+        elif sub.get('type', 'OptimWrapper') != 'AmpOptimWrapper':
             sub['type'] = 'AmpOptimWrapper'
             sub.setdefault('loss_scale', 'dynamic')
-        sub.setdefault('dtype', dtype)
+        sub['dtype'] = dtype
 
 
 def setup_cpu_distributed(cfg) -> None:
@@ -180,8 +195,8 @@ def build_cfg(args) -> Config:
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
-    if args.amp:
-        enable_amp(cfg, args.amp_dtype)
+    if args.amp or args.amp_dtype:
+        enable_amp(cfg, args.amp_dtype or args.amp)
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

@@ -115,19 +115,29 @@ def test_amp_rewrites_every_optim_wrapper(tmp_path, monkeypatch):
     built = train_tool.build_cfg(_args(cfg, '--amp'))
     for key in ('generator', 'discriminator'):
         sub = built.optim_wrapper[key]
-        assert sub.type == 'AmpOptimWrapper'
-        assert sub.loss_scale == 'dynamic' and sub.dtype == 'bfloat16'
+        # bf16: autocast without loss scaling (issue 14 item 5)
+        assert sub.type == 'AutocastOptimWrapper'
+        assert 'loss_scale' not in sub and sub.dtype == 'bfloat16'
     assert built.optim_wrapper.constructor == 'SynOptimWrapperConstructor'
-    built = train_tool.build_cfg(_args(cfg, '--amp', '--amp-dtype',
-                                       'float16'))
-    assert built.optim_wrapper.generator.dtype == 'float16'
+    for flags in (('--amp', 'fp16'), ('--amp', '--amp-dtype', 'float16')):
+        built = train_tool.build_cfg(_args(cfg, *flags))
+        sub = built.optim_wrapper.generator
+        assert sub.type == 'AmpOptimWrapper'
+        assert sub.dtype == 'float16' and sub.loss_scale == 'dynamic'
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda: False)
+    built = train_tool.build_cfg(_args(cfg, '--amp'))
+    assert built.optim_wrapper.generator.type == 'AmpOptimWrapper'
 
 
-def test_amp_without_gpu_is_a_clear_error(tmp_path, monkeypatch):
+def test_amp_on_the_cpu_is_bf16_and_fp16_a_clear_error(tmp_path,
+                                                       monkeypatch):
     cfg = write_tiny_config(tmp_path)
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
-    with pytest.raises(RuntimeError, match='--amp needs a GPU'):
-        train_tool.build_cfg(_args(cfg, '--amp'))
+    for flags in (('--amp', ), ('--amp', 'bf16')):
+        built = train_tool.build_cfg(_args(cfg, *flags))
+        assert built.optim_wrapper.generator.type == 'AutocastOptimWrapper'
+    with pytest.raises(RuntimeError, match='--amp fp16 needs a GPU'):
+        train_tool.build_cfg(_args(cfg, '--amp', 'fp16'))
 
 
 def test_cpu_distributed_config(tmp_path, monkeypatch):
