@@ -17,7 +17,6 @@ would only see later:
 """
 import io
 import multiprocessing
-import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence
@@ -221,7 +220,9 @@ def check_dataset(cfg,
         split: 'train', 'val' or 'test' (the ``{split}_dataloader``).
         limit: check only the first ``limit`` samples of each dataset.
         num_workers: processes decoding in parallel (0: this process).
-        progress: show mmengine's progress bar.
+        progress: allow mmengine's progress bar (on stderr, drawn when
+            :func:`mmsemsyn.progress.progress_enabled` says so: stderr is a
+            terminal or ``MMSEMSYN_PROGRESS=1``); False: never.
 
     Returns:
         one :class:`DatasetReport` per dataset (wrappers such as
@@ -262,10 +263,12 @@ def check_dataset(cfg,
 
 def _run(checker: SampleChecker, indices: Sequence[int], num_workers: int,
          progress: bool) -> List[Problem]:
-    from mmengine.utils import ProgressBar
-    # sys.stdout at call time (mmengine binds the one of its import).
-    bar = ProgressBar(len(indices), file=sys.stdout) \
-        if progress and indices else None
+    # The tools' one progress convention: stderr, only on a terminal or
+    # with MMSEMSYN_PROGRESS=1, so the tables on stdout and the logs of
+    # ``tools/train.py --check-data`` stay clean.
+    from mmsemsyn.progress import Progress
+    bar = Progress(len(indices), None if progress else False) \
+        if indices else None
     problems = []
     if num_workers > 0 and 'fork' in multiprocessing.get_all_start_methods():
         global _WORKER_CHECKER
@@ -285,5 +288,5 @@ def _run(checker: SampleChecker, indices: Sequence[int], num_workers: int,
             if bar:
                 bar.update()
     if bar:
-        print(flush=True)
+        bar.close()
     return problems
