@@ -163,8 +163,15 @@ class LGGANCrossView(BaseSynthesisGAN):
             # One VGG pass over the three outputs: the mean over 3 equal
             # chunks times 3 is the official sum of three VGG losses.
             vgg = self.losses['vgg']
+            extra = {}
+            if hasattr(vgg, 'target_features'):
+                # the real image's features once, repeated (issue 14)
+                extra['target_feats'] = {
+                    k: v.repeat(len(fakes), 1, 1, 1)
+                    for k, v in vgg.target_features(real).items()}
             losses[vgg.loss_name] = len(fakes) * vgg(
-                torch.cat(fakes, 0), real.repeat(len(fakes), 1, 1, 1))
+                torch.cat(fakes, 0), real.repeat(len(fakes), 1, 1, 1),
+                **extra)
         if self.has_loss('tv'):
             tv = self.losses['tv']
             losses[tv.loss_name] = sum(tv(f) for f in fakes)
