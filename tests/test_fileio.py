@@ -69,6 +69,8 @@ def checkpoint_readers(tiny):
                                'official_to_mmsemsyn.py')
     cluster = load_tool_path('tools/analysis_tools/'
                              'pix2pixhd_cluster_features.py')
+    segmenters = load_tool_path('tools/model_converters/'
+                                'paper_segmenters.py')
     inferencer = SynthesisInferencer(tiny)
     model = inferencer.model
     return {
@@ -81,6 +83,7 @@ def checkpoint_readers(tiny):
         'converter': converter.load_official,
         'cluster tool': lambda p: cluster.save_clustered_checkpoint(
             p, model, p + '.out'),
+        'paper segmenter converter': segmenters._load,
     }
 
 

@@ -70,7 +70,11 @@ def _save_atomic(obj, path: str) -> None:
 def _load(path: str) -> OrderedDict:
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path} does not exist.')
-    return strip_wrappers(torch.load(path, map_location='cpu'))
+    # The safe loader (weights_only=True, also on torch 2.4/2.5 where
+    # torch.load's default still unpickles anything): a release file that
+    # would run code is refused, a truncated one named as truncated.
+    from mmsemsyn.fileio import load_checkpoint_file
+    return strip_wrappers(load_checkpoint_file(path, map_location='cpu'))
 
 
 def main(argv=None) -> None:
