@@ -175,3 +175,28 @@ def test_cluster_files_never_run_code(tmp_path):
         with pytest.raises(UnsafeFileError, match='crafted.npy'):
             load_cluster_centers(str(crafted), allow_pickle=allow)
     assert not marker.exists()
+
+
+def test_downloaded_metric_weights_load_safely(monkeypatch):
+    # torch.hub's loader unpickles anything unless told weights_only=True
+    # (its default on torch 2.4/2.5): the downloaded FID Inception and
+    # Places365 AlexNet files (or a tampered hub cache) must not run code.
+    from mmsemsyn.models.pretrained.inception import build_fid_inception
+    from mmsemsyn.models.pretrained.places_alexnet import (
+        build_places365_alexnet,
+    )
+    from mmsemsyn.models.pretrained.weights_error import (
+        PretrainedWeightsError,
+    )
+    calls = []
+
+    def offline(url, *args, **kwargs):
+        calls.append(kwargs)
+        raise OSError('offline')
+
+    monkeypatch.setattr(torch.hub, 'load_state_dict_from_url', offline)
+    for build in (build_fid_inception, build_places365_alexnet):
+        with pytest.raises(PretrainedWeightsError):
+            build()
+    assert len(calls) == 2
+    assert all(kw.get('weights_only') is True for kw in calls), calls

@@ -68,7 +68,8 @@ def build_fid_inception(inception_path: Optional[str] = None,
             return None
         try:
             return torch.hub.load_state_dict_from_url(
-                url_, map_location='cpu', progress=False)
+                url_, map_location='cpu', progress=False,
+                weights_only=True)
         except Exception as err:  # offline, proxy, corrupt download
             # tools/train.py / test.py name the metric's key in the config.
             raise PretrainedWeightsError(

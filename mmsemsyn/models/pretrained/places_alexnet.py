@@ -41,7 +41,8 @@ def build_places365_alexnet(classifier_path: Optional[str] = None,
     elif not allow_random:
         try:
             state = torch.hub.load_state_dict_from_url(
-                PLACES365_ALEXNET_URL, map_location='cpu', progress=False)
+                PLACES365_ALEXNET_URL, map_location='cpu', progress=False,
+                weights_only=True)
         except Exception as err:
             # tools/train.py / test.py name the metric's key in the config.
             raise PretrainedWeightsError(
