@@ -234,6 +234,41 @@ def check_data(cfg) -> None:
             'them, or train without --check-data to meet them one by one.')
 
 
+def check_load_from(model, checkpoint: str, config: str) -> int:
+    """``--load-from`` initialises non-strictly (on purpose: CRN's 512p
+    stage reuses the 256p modules and skips the output conv), so a file
+    that shares no generator weight with the config's model -- a checkpoint
+    of another method -- would silently train from random weights (mmengine
+    only logs the missing keys). Stop in that case; return the number of
+    generator tensors that will load (same name and shape)."""
+    from mmengine.model import is_model_wrapper
+
+    from mmsemsyn.fileio import load_checkpoint_file
+    ckpt = load_checkpoint_file(checkpoint)
+    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
+    if not isinstance(state, dict):
+        raise ValueError(f'--load-from {checkpoint!r} holds no state dict.')
+    model = model.module if is_model_wrapper(model) else model
+    own = {f'generator.{k}': tuple(v.shape)
+           for k, v in model.generator.state_dict().items()}
+    # Files of a distributed run may carry DDP's 'generator.module.' infix
+    # (PlainCheckpointKeysHook removes it when loading).
+    matched = sum(
+        own.get(k.replace('generator.module.', 'generator.', 1)) == tuple(
+            getattr(v, 'shape', ())) for k, v in state.items())
+    if not matched:
+        raise ValueError(
+            f'--load-from {checkpoint!r} shares no generator weight (name '
+            f'and shape) with the model of {config!r} '
+            f'({type(model).__name__}, {type(model.generator).__name__}): '
+            'it is a checkpoint of another method or generator size, and '
+            'training would start from random weights. Give a checkpoint '
+            'of this config (or of its previous stage, e.g. the CRN 256p '
+            'file for crn_512p), or convert an official checkpoint with '
+            'tools/model_converters/official_to_mmsemsyn.py.')
+    return matched
+
+
 def main(argv=None):
     args = parse_args(argv)
     # Heavy imports only after the arguments are known to be fine.
@@ -265,6 +300,8 @@ def main(argv=None):
         if cfg.launcher != 'none' and not torch.cuda.is_available():
             init_cpu_process_group(cfg)
         runner = SynthesisRunner.from_cfg(cfg)
+        if args.load_from:
+            check_load_from(runner.model, args.load_from, args.config)
         runner.train()
         close_process_group()
     except PretrainedWeightsError as err:
