@@ -195,8 +195,14 @@ def test_downloaded_metric_weights_load_safely(monkeypatch):
         raise OSError('offline')
 
     monkeypatch.setattr(torch.hub, 'load_state_dict_from_url', offline)
-    for build in (build_fid_inception, build_places365_alexnet):
+    # torchvision's weight enums (the VGG of the losses and Ds) call their
+    # own imported name.
+    import torchvision.models._api as tv_api
+    monkeypatch.setattr(tv_api, 'load_state_dict_from_url', offline)
+    from mmsemsyn.models.pretrained.vgg import _build_features
+    for build in (build_fid_inception, build_places365_alexnet,
+                  lambda: _build_features('vgg19', True)):
         with pytest.raises(PretrainedWeightsError):
             build()
-    assert len(calls) == 2
+    assert len(calls) == 3
     assert all(kw.get('weights_only') is True for kw in calls), calls

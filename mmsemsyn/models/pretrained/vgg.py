@@ -78,7 +78,9 @@ def _build_features(arch: str, pretrained: Union[str, bool, None]
                    'vgg19': torchvision.models.VGG19_Weights.IMAGENET1K_V1
                    }[arch]
         try:
-            state = weights.get_state_dict(progress=False)
+            # weights_only: torchvision forwards to torch.hub, whose default
+            # unpickles anything on torch 2.4/2.5.
+            state = weights.get_state_dict(progress=False, weights_only=True)
         except Exception as err:  # no network, blocked hub, ...
             # The key that fixes it depends on where this VGG sits (a loss,
             # a discriminator branch): the owners add it (weights_error.py).
