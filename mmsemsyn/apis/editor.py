@@ -127,6 +127,7 @@ class EditorSession:
         self.last_label: Optional[np.ndarray] = None
         self.last_photo: Optional[np.ndarray] = None
         self._samples = None
+        self._sample_names: Optional[List[str]] = None
 
     # ---- what the page shows ----------------------------------------------
     @property
@@ -197,13 +198,17 @@ class EditorSession:
         data = self._dataset()
         if isinstance(data, Exception):
             return []
-        names = []
-        for i in range(min(len(data), MAX_SAMPLES)):
-            info = data.get_data_info(i) if not hasattr(
-                data, 'data_list') else data.data_list[i]
-            path = info.get('label_path', f'sample {i}')
-            names.append(f'{i}: {osp.basename(str(path))}')
-        return names
+        if self._sample_names is None:
+            names = []
+            for i in range(min(len(data), MAX_SAMPLES)):
+                # The file list when kept; serialised datasets decode it.
+                listed = getattr(data, 'data_list', None) or []
+                info = listed[i] if i < len(listed) else \
+                    data.get_data_info(i)
+                path = info.get('label_path', f'sample {i}')
+                names.append(f'{i}: {osp.basename(str(path))}')
+            self._sample_names = names
+        return self._sample_names
 
     def samples_error(self) -> Optional[str]:
         data = self._dataset()
@@ -556,3 +561,42 @@ def make_app(session: EditorSession):
             return error(err)
 
     return app
+
+
+class EditorServer:
+    """The editor's app served by uvicorn in a background thread (tests,
+    benchmarks); ``with EditorServer(session) as url: ...``.
+
+    Args:
+        session: the :class:`EditorSession` to serve.
+        port: 0 picks a free port.
+    """
+
+    def __init__(self, session: EditorSession, host: str = '127.0.0.1',
+                 port: int = 0):
+        import socket
+
+        import uvicorn
+        if port == 0:
+            with socket.socket() as s:
+                s.bind((host, 0))
+                port = s.getsockname()[1]
+        self.url = f'http://{host}:{port}/'
+        self.server = uvicorn.Server(uvicorn.Config(
+            make_app(session), host=host, port=port, log_level='warning'))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        import time
+        self.thread.start()
+        deadline = time.time() + 30
+        while not self.server.started:
+            if time.time() > deadline or not self.thread.is_alive():
+                raise RuntimeError(f'The editor server at {self.url} did '
+                                   'not start.')
+            time.sleep(0.05)
+        return self.url
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)

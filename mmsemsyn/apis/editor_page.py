@@ -5,8 +5,10 @@ instance ids) and is drawn on a canvas pixel by pixel from the palette, so
 painting never blends colours (a browser brush anti-aliases its edges, which
 would create colours of no class). Each finished stroke (after a 250 ms
 pause) sends both arrays to ``/api/generate``; replies of superseded
-requests are dropped. ``window.editor`` exposes the state for tests:
-``generated`` (photos shown so far), ``busy`` and ``seq``.
+requests are dropped. ``window.editor`` exposes the state for tests and
+the latency benchmark: ``generated`` (photos shown so far), ``busy``,
+``seq``, ``strokeAt`` / ``shownAt`` (``performance.now()`` of the last
+stroke's end and of the last photo shown).
 """
 
 PAGE = r"""<!doctype html>
@@ -14,15 +16,18 @@ PAGE = r"""<!doctype html>
 <title>mmsemsyn editor</title>
 <style>
  body { font-family: sans-serif; margin: 12px; background: #fafafa; }
- #main { display: flex; gap: 16px; align-items: flex-start; }
+ #main { display: flex; flex-wrap: wrap; gap: 16px;
+         align-items: flex-start; }
  canvas, #photo { border: 1px solid #888; image-rendering: pixelated;
                   background: #000; }
- #side { width: 250px; font-size: 13px; }
+ #side { width: 270px; flex: none; font-size: 13px; }
+ #side select { max-width: 240px; }
+ #side input[type=file] { max-width: 240px; }
  .cls { display: flex; align-items: center; gap: 6px; padding: 2px 4px;
         cursor: pointer; border: 2px solid transparent; }
  .cls.active { border-color: #000; background: #fff; }
  .swatch { width: 16px; height: 16px; border: 1px solid #444; }
- fieldset { margin: 6px 0; padding: 4px 8px; }
+ fieldset { margin: 4px 0; padding: 3px 8px; box-sizing: border-box; }
  #message { min-height: 1.2em; color: #a00; white-space: pre-wrap;
             max-width: 1100px; }
  #notice { color: #555; }
@@ -210,7 +215,9 @@ canvas.addEventListener('pointerup', (ev) => {
   } else line(last, p);
   down = null; endStroke();
 });
-function endStroke() { draw(); updateNoise(); schedule(250); }
+function endStroke() {
+  E.strokeAt = performance.now(); draw(); updateNoise(); schedule(250);
+}
 $('undo').onclick = () => {
   const s = undo.pop();
   if (!s) return;
@@ -293,8 +300,13 @@ async function run() {
         body: JSON.stringify(body),
         headers: {'Content-Type': 'application/json'}});
     if (seq !== E.seq) return;  // a newer stroke is on its way
-    $('photo').src = r.photo;
-    await $('photo').decode();
+    // Wait for the photo to be loaded (load fires even when the image is
+    // scrolled out of view, unlike a pending decode()).
+    await new Promise((resolve) => {
+      $('photo').onload = $('photo').onerror = resolve;
+      $('photo').src = r.photo;
+    });
+    E.shownAt = performance.now();
     E.generated += 1;
     $('status').textContent =
         `updated in ${Math.round(performance.now() - t0)} ms`;
@@ -309,7 +321,8 @@ async function run() {
   C = await api('api/config');
   H = C.height; W = C.width;
   canvas.width = W; canvas.height = H;
-  const scale = Math.max(1, Math.floor(512 / Math.max(W, H)));
+  // Displayed at an integer zoom (crisp pixels) of at most ~420 px.
+  const scale = Math.max(1, Math.floor(420 / Math.max(W, H)));
   canvas.style.width = $('photo').style.width = (W * scale) + 'px';
   canvas.style.height = $('photo').style.height = (H * scale) + 'px';
   $('cfgname').textContent = C.config;
