@@ -44,6 +44,10 @@ _RANDOMNESS = ('seed', 'diff_rank_seed', 'deterministic')
 # or data rather than arguments).
 _OPEN_DICTS = ('metainfo', 'dist_cfg', 'backend_args', 'custom_keys',
                'init_cfg', 'label_map', 'dataset_cfg')
+# Dicts without ``type`` that their owner builds as a fixed type: their keys
+# are checked against that type's arguments (``model.ema.momentun=0.9``
+# failed only at build time with a bare TypeError).
+_IMPLIED_TYPES = {('model', 'ema'): 'GeneratorEMA'}
 
 
 def _registries(path: Sequence[str]) -> List:
@@ -223,8 +227,9 @@ def check_cfg_options(cfg, options: Dict[str, object],
                 node = node[part]
                 continue
             # A new key: valid only as an argument of what this dict builds.
-            if 'type' in node:
-                cls = _resolve_type(node['type'], path)
+            implied = _IMPLIED_TYPES.get(tuple(path))
+            if 'type' in node or implied:
+                cls = _resolve_type(node.get('type', implied), path)
                 if cls is None:
                     break  # a type we cannot resolve (another package)
                 accepted = _init_arguments(cls)
@@ -232,6 +237,10 @@ def check_cfg_options(cfg, options: Dict[str, object],
             else:
                 accepted = _untyped_arguments(path, node)
                 where = 'the config' if not path else 'this dict'
+            if accepted is not None and part in accepted and \
+                    (*path, part) in _IMPLIED_TYPES:
+                node = {}  # a new dict of an implied type: check its keys
+                continue
             if accepted is None or part in accepted or _new_component(
                     options, '.'.join(parts[:depth + 1])):
                 break

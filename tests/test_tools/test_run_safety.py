@@ -34,6 +34,8 @@ def cfg(tmp_path):
     ('model.generatr.ngf=8', 'model.generator.ngf=8'),
     ('model.generator.ngff=8', 'model.generator.ngf=8'),
     ('default_hooks.loger.interval=1', 'default_hooks.logger.interval=1'),
+    # a new dict without ``type`` (the EMA option): checked as GeneratorEMA
+    ('model.ema.momentun=0.99', 'model.ema.momentum=0.99'),
 ])
 def test_cfg_option_typos_stop_before_build(cfg, option, fix, monkeypatch):
     from mmengine.runner import Runner
@@ -72,6 +74,10 @@ def test_cfg_option_valid_keys_pass(cfg):
     assert built.model.generator.use_dropout is False
     assert built.train_dataloader.drop_last is True
     assert built.custom_hooks[0].interval == 7
+    ema = train_tool.build_cfg(train_tool.parse_args([
+        cfg, '--cfg-options', 'model.ema.momentum=0.99',
+        'model.ema.start_iter=2'])).model.ema
+    assert ema == dict(momentum=0.99, start_iter=2)
     # Index past a list's end, and a key below a plain value.
     for option, words in (('custom_hooks.5.interval=1', 'is a list'),
                           ('train_cfg.max_iters.x=1', 'not a dict')):
