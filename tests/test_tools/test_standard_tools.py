@@ -30,6 +30,9 @@ def test_print_config_resolves_and_saves(tmp_path, capsys):
     assert saved.train_cfg.val_interval == 250
     with pytest.raises(FileNotFoundError, match='nope.py'):
         tool.main([str(tmp_path / 'nope.py')])
+    # A package reference, as the tool's help and the README offer.
+    text = tool.main(['mmsemsyn::pix2pix/pix2pix_synthetic.py'])
+    assert "type='Pix2Pix'" in text and 'num_downs=7' in text
 
 
 def test_browse_dataset_writes_label_edges_photo_rows(tmp_path):

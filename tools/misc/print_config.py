@@ -30,7 +30,14 @@ def main(argv=None) -> str:
     import mmsemsyn  # noqa: F401  (stack compat fixes)
     if '::' not in args.config and not osp.isfile(args.config):
         raise FileNotFoundError(f'Config file not found: {args.config!r}')
-    cfg = Config.fromfile(args.config)
+    if '::' in args.config:
+        # A package reference (``mmsemsyn::spade/spade_cityscapes.py``):
+        # Config.fromfile takes file paths only; mmengine's hub resolves
+        # the reference to the installed package's file.
+        from mmengine.hub import get_config
+        cfg = get_config(args.config)
+    else:
+        cfg = Config.fromfile(args.config)
     if args.cfg_options:
         # A typo'd key stops here with the nearest valid names, as in
         # tools/train.py, instead of being merged and silently ignored.
