@@ -15,6 +15,9 @@ model_wrapper_cfg = dict(
     find_unused_parameters=False)
 
 default_hooks = dict(
+    # mmengine's RuntimeInfoHook, but the logged losses are read on the host
+    # (one sync) only where a log line, validation or checkpoint needs them.
+    runtime_info=dict(type='DeferredRuntimeInfoHook'),
     timer=dict(type='IterTimerHook'),
     # Every `interval` iterations and the last one (a short run logs too);
     # no extra line at the dataloader length (mmsemsyn/engine/hooks).
