@@ -167,10 +167,14 @@ def acquire_work_dir(work_dir: str, config: str, resume: bool = False,
             '. Give this run another --work-dir, resume the other config, '
             'or pass --overwrite-work-dir to replace them.')
     if ckpts and not resume and not other:
+        # No record: a run from before the record existed, or of plain
+        # mmengine -- its config is unknown, so do not call it this one.
+        whose = 'this config' if last is not None else (
+            f'a run that left no {RECORD_NAME} (its config is unknown)')
         print(f'[mmsemsyn] {work_dir} already holds {len(ckpts)} '
-              'checkpoint(s) of this config; this run starts over and '
-              'overwrites them (use --resume to continue instead).',
-              flush=True)
+              f'checkpoint(s) of {whose}; this run starts over and '
+              'overwrites them (use --resume to continue instead, or '
+              'another --work-dir to keep them).', flush=True)
     from mmsemsyn.fileio import atomic_write_bytes
     atomic_write_bytes(json.dumps(dict(info, status='running'),
                                   indent=2).encode(),

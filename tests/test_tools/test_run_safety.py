@@ -125,6 +125,17 @@ def test_finished_run_of_another_config(tmp_path, cfg):
         osp.abspath(other)
 
 
+def test_unrecorded_checkpoints_are_not_called_this_config(tmp_path, cfg,
+                                                           capsys):
+    work = tmp_path / 'old'
+    work.mkdir()
+    (work / 'iter_10.pth').write_bytes(b'')  # a run without a record
+    acquire_work_dir(str(work), cfg).release()
+    out = capsys.readouterr().out
+    assert 'of a run that left no mmsemsyn_run.json' in out
+    assert 'of this config' not in out
+
+
 @pytest.mark.parametrize('tool', [
     'train', 'test', 'infer',
     # the README's other everyday tools
