@@ -23,6 +23,7 @@ PAGE = r"""<!doctype html>
  #side { width: 270px; flex: none; font-size: 13px; }
  #side select { max-width: 240px; }
  #side input[type=file] { max-width: 240px; }
+ #classes { max-height: 300px; overflow-y: auto; }
  .cls { display: flex; align-items: center; gap: 6px; padding: 2px 4px;
         cursor: pointer; border: 2px solid transparent; }
  .cls.active { border-color: #000; background: #fff; }

@@ -90,6 +90,8 @@ def main(argv=None):
                                    '!window.editor.busy')
         page.click(f'#class-{session.classes[car].replace(" ", "_")}')
         page.check('input[name=tool][value=rect]')
+        # (Clicking a class far down a long list may scroll the page.)
+        page.locator('#canvas').scroll_into_view_if_needed()
         box = page.locator('#canvas').bounding_box()
 
         def at(y, x):
