@@ -306,7 +306,7 @@ def test_editor_in_browser(session, tmp_path):
             browser.close()
 
 
-def test_editor_cli_help_without_torch():
+def test_editor_cli_help():
     import subprocess
     out = subprocess.run([sys.executable, osp.join(ROOT, 'tools',
                                                    'editor.py'), '--help'],
