@@ -30,6 +30,8 @@ import cv2
 import numpy as np
 import torch
 
+from mmsemsyn.datasets.image_reader import read_image
+
 # Cityscapes' classes with instances (``hasInstances`` in cityscapesscripts'
 # labels.py) and the synthetic scenes' instance classes: a stroke of one of
 # these starts a new instance when the dataset metainfo names no
@@ -253,9 +255,9 @@ class EditorSession:
         path = osp.join(self._tmp.name, f'upload{ext}')
         with open(path, 'wb') as f:
             f.write(data)
-        img = cv2.imdecode(np.frombuffer(data, np.uint8),
-                           cv2.IMREAD_UNCHANGED)
-        if img is None:
+        try:  # the package's one reader: stored pixels, RGB order
+            img = read_image(path, mode='stored', role='uploaded map')
+        except (OSError, ValueError):
             raise EditorInputError(f'{filename!r} is not a readable image.')
         try:
             results = self.inferencer._compose(False, True, None, False,
@@ -268,7 +270,7 @@ class EditorSession:
             # A colour map (e.g. a saved screenshot of the canvas) for an
             # id-map config, or one whose grey colours read as ids.
             try:
-                label = map_colors_to_ids(img[..., 2::-1], self.palette,
+                label = map_colors_to_ids(img[..., :3], self.palette,
                                           filename)
             except ValueError as cerr:
                 if label is None:
@@ -333,10 +335,15 @@ class EditorSession:
         """SPADE-VAE: the photo whose encoded z styles every generation."""
         if not self.has_vae:
             raise EditorInputError('This model has no style encoder.')
-        img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-        if img is None:
+        ext = osp.splitext(filename)[1].lower() or '.png'
+        path = osp.join(self._tmp.name, f'style{ext}')
+        with open(path, 'wb') as f:
+            f.write(data)
+        try:  # the package's one reader: stored pixels, RGB order
+            img = read_image(path, mode='rgb', role='style photo')
+        except (OSError, ValueError):
             raise EditorInputError(f'{filename!r} is not a readable image.')
-        self.style_image = np.ascontiguousarray(img[..., ::-1])
+        self.style_image = np.ascontiguousarray(img)
 
     def random_z(self, seed: int) -> None:
         """SPADE-VAE: forget the style photo; z ~ N(0, I) from ``seed``."""
