@@ -48,6 +48,9 @@ def shrink(cfg):
                 out[k] = None  # no download in tests
             else:
                 out[k] = shrink(v)
+        if out.get('type') == 'CRNGenerator' and out.get('channels') is None:
+            # the official widths (up to 1024) at 4 channels a module
+            out['channels'] = [4] * out.get('num_modules', 7)
         if out.get('num_upsampling_layers') == 'most' and 'crop_size' in out:
             out['crop_size'] = 256  # 7 upsamplings from a 1x2 latent
         return out
@@ -80,6 +83,10 @@ def run(module, cfg):
         return module(one_hot(cfg['semantic_nc'],
                               round(crop / cfg.get('aspect_ratio', 2.0)),
                               crop))
+    if name == 'CRNGenerator':  # 4x8 doubled once per further module
+        n = len(module.channels)
+        return module(one_hot(cfg['in_channels'], 4 * 2**(n - 1),
+                              8 * 2**(n - 1)))
     if name == 'Lab2PixV1Generator':
         h, w = (s * 2**7 for s in cfg.get('init_size', (2, 4)))
         return module(one_hot(first(cfg, 'label_nc', 'in_channels'), h, w))
