@@ -251,14 +251,7 @@ class EditorSession:
                 or ids outside the model's classes (named).
         """
         from mmsemsyn.datasets.transforms.loading import map_colors_to_ids
-        ext = osp.splitext(filename)[1].lower() or '.png'
-        path = osp.join(self._tmp.name, f'upload{ext}')
-        with open(path, 'wb') as f:
-            f.write(data)
-        try:  # the package's one reader: stored pixels, RGB order
-            img = read_image(path, mode='stored', role='uploaded map')
-        except (OSError, ValueError):
-            raise EditorInputError(f'{filename!r} is not a readable image.')
+        path, img = self._save_and_read(data, filename, 'upload', 'stored')
         try:
             results = self.inferencer._compose(False, True, None, False,
                                                pack=False)(
@@ -335,15 +328,26 @@ class EditorSession:
         """SPADE-VAE: the photo whose encoded z styles every generation."""
         if not self.has_vae:
             raise EditorInputError('This model has no style encoder.')
+        _, img = self._save_and_read(data, filename, 'style', 'rgb')
+        self.style_image = np.ascontiguousarray(img)
+
+    def _save_and_read(self, data: bytes, filename: str, stem: str,
+                       mode: str) -> Tuple[str, np.ndarray]:
+        """Write an uploaded file to the session's folder (the inferencer
+        reads paths) and decode it with the package's one reader (stored
+        pixels, RGB order; ``mode`` as :func:`read_image`).
+
+        Raises:
+            EditorInputError: the bytes are not a readable image.
+        """
         ext = osp.splitext(filename)[1].lower() or '.png'
-        path = osp.join(self._tmp.name, f'style{ext}')
+        path = osp.join(self._tmp.name, f'{stem}{ext}')
         with open(path, 'wb') as f:
             f.write(data)
-        try:  # the package's one reader: stored pixels, RGB order
-            img = read_image(path, mode='rgb', role='style photo')
+        try:
+            return path, read_image(path, mode=mode, role=f'{stem} file')
         except (OSError, ValueError):
             raise EditorInputError(f'{filename!r} is not a readable image.')
-        self.style_image = np.ascontiguousarray(img)
 
     def random_z(self, seed: int) -> None:
         """SPADE-VAE: forget the style photo; z ~ N(0, I) from ``seed``."""
