@@ -35,7 +35,7 @@ __all__ = [
     'UnsafeFileError', 'CorruptFileError', 'load_checkpoint_file',
     'atomic_write_bytes', 'atomic_torch_save', 'AtomicLocalBackend',
     'install_safe_checkpoint_loader', 'save_cluster_centers',
-    'load_cluster_centers'
+    'load_cluster_centers', 'write_image'
 ]
 
 
@@ -138,6 +138,57 @@ def atomic_write_bytes(data: bytes, path: str) -> None:
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def write_image(img: np.ndarray, path: str) -> str:
+    """The one image writer of mmsemsyn: a photo or a map to ``path``,
+    atomically (:func:`atomic_write_bytes`).
+
+    Used by the test loop (``SynthesisTestLoop``), the sample-grid hook
+    (``SynthesisVisualizationHook``) and the inferencer; files are read
+    back by :func:`mmsemsyn.datasets.image_reader.read_image`.
+
+    Args:
+        img: uint8 RGB ``(H, W, 3)`` (a photo, a colourised label map, a
+            grid), or an ``(H, W)`` map: uint8 (ids < 256, grey) or uint16
+            (ids up to 65535, e.g. Cityscapes instance ids).
+        path: target file; its extension picks the format (``.png``
+            unless said otherwise). Folders are created.
+
+    Returns:
+        ``path``.
+
+    Raises:
+        TypeError: ``img`` is not a numpy array of uint8/uint16.
+        ValueError: a shape other than (H, W) or (H, W, 3); a uint16 map
+            to a format other than PNG/TIFF; an extension OpenCV cannot
+            encode.
+    """
+    import cv2
+    if not isinstance(img, np.ndarray) or img.dtype not in (np.uint8,
+                                                            np.uint16):
+        raise TypeError(
+            f'write_image({path!r}): expected a numpy uint8 (or uint16 map) '
+            f'array, got {type(img).__name__} '
+            f'{getattr(img, "dtype", "")}. Convert samples with '
+            'mmsemsyn.visualization.colorize.to_hwc_uint8 first.')
+    if not (img.ndim == 2 or img.ndim == 3 and img.shape[2] == 3):
+        raise ValueError(
+            f'write_image({path!r}): expected (H, W, 3) RGB or an (H, W) '
+            f'map, got shape {tuple(img.shape)}.')
+    ext = osp.splitext(path)[1].lower() or '.png'
+    if img.dtype == np.uint16 and ext not in ('.png', '.tif', '.tiff'):
+        raise ValueError(
+            f'write_image({path!r}): a 16-bit map needs a .png or .tif file '
+            f'({ext} cannot hold 16 bits without loss).')
+    # OpenCV stores colour as BGR: flip once here, callers pass RGB.
+    pixels = img[..., ::-1] if img.ndim == 3 else img
+    ok, encoded = cv2.imencode(ext, np.ascontiguousarray(pixels))
+    if not ok:
+        raise ValueError(f'write_image({path!r}): OpenCV cannot encode '
+                         f'{ext!r} files; use .png.')
+    atomic_write_bytes(encoded.tobytes(), path)
+    return path
 
 
 def atomic_torch_save(obj: Any, path: str) -> None:

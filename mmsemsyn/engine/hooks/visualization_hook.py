@@ -4,14 +4,13 @@ import os.path as osp
 import random
 from typing import Optional
 
-import cv2
-import mmengine
 import numpy as np
 import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from mmsemsyn.fileio import write_image
 from mmsemsyn.registry import HOOKS
 
 
@@ -71,9 +70,7 @@ class SynthesisVisualizationHook(Hook):
         grid = runner.visualizer.add_samples('samples', samples, step=step,
                                              palette=palette)
         out_dir = self.out_dir or osp.join(runner.work_dir, 'vis')
-        mmengine.mkdir_or_exist(out_dir)
-        cv2.imwrite(osp.join(out_dir, f'iter_{step:07d}.png'),
-                    grid[..., ::-1])
+        write_image(grid, osp.join(out_dir, f'iter_{step:07d}.png'))
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None):

@@ -170,22 +170,16 @@ class SynthesisTestLoop(TestLoop):
             bar.update()
 
     def _save(self, outputs, batch_idx: int) -> None:
-        from PIL import Image
-
+        from mmsemsyn.fileio import write_image
         from mmsemsyn.visualization.colorize import (
             colorize_label,
             to_hwc_uint8,
         )
 
         def write(sub, name, array):
-            folder = osp.join(self.tmp_dir, sub)
-            os.makedirs(folder, exist_ok=True)
-            path = osp.join(folder, name + '.png')
             # Padded duplicates of the distributed sampler may write the
-            # same file from two ranks: write aside, then rename atomically.
-            tmp = f'{path}.{os.getpid()}.part'
-            Image.fromarray(np.ascontiguousarray(array)).save(tmp, 'PNG')
-            os.replace(tmp, path)
+            # same file from two ranks: the writer renames atomically.
+            write_image(array, osp.join(self.tmp_dir, sub, name + '.png'))
 
         for i, out in enumerate(outputs):
             name = _sample_name(out, batch_idx * len(outputs) + i)
