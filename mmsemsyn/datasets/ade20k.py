@@ -86,8 +86,13 @@ class ADE20KDataset(SynthesisDataset):
         data_prefix: explicit folders; overrides ``split``.
     """
 
+    # background_ids: the "stuff" ids of Lab2Pix-V2's foreground mask (its
+    # official list, in these 0-based ids).
     METAINFO = dict(classes=ADE20K_CLASSES, palette=ADE20K_PALETTE,
-                    dontcare_label=255)
+                    dontcare_label=255,
+                    background_ids=(0, 1, 2, 3, 4, 5, 6, 9, 11, 13, 16, 17,
+                                    21, 25, 26, 29, 32, 46, 48, 51, 52, 54,
+                                    60, 61, 68, 69, 81, 91, 94, 101, 128))
 
     def __init__(self,
                  data_root: str = 'data/ADEChallengeData2016',

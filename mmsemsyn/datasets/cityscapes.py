@@ -75,8 +75,16 @@ def label_ids_to_train_ids(label):
     return table[np.asarray(label)]
 
 
+# Background ("stuff") label ids of Lab2Pix's foreground enhancement mask
+# (Eq. 9), as the official Lab2Pix-V2 code lists them; the official V1 code
+# lists other ids (kept for the V1 configs' 'cityscapes_v1').
+CITYSCAPES_BACKGROUND_IDS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 14, 15, 16,
+                             21, 23)
+CITYSCAPES_BACKGROUND_IDS_V1 = (0, 2, 3, 4, 5, 6, 7, 8, 9, 11, 14, 15, 16, 23)
+
 CITYSCAPES_METAINFO = dict(classes=CITYSCAPES_CLASSES,
-                           palette=CITYSCAPES_PALETTE, dontcare_label=None)
+                           palette=CITYSCAPES_PALETTE, dontcare_label=None,
+                           background_ids=CITYSCAPES_BACKGROUND_IDS)
 
 _LAYOUTS = {
     'official': dict(label_path='gtFine/{split}', inst_path='gtFine/{split}',

@@ -76,9 +76,17 @@ class COCOStuffDataset(SynthesisDataset):
         data_prefix: explicit folders; overrides ``split``.
     """
 
+    # background_ids: the "stuff" ids of Lab2Pix-V2's foreground mask (its
+    # official list; 182 is the dontcare channel the preprocessor maps 255
+    # to).
     METAINFO = dict(classes=COCO_STUFF_CLASSES,
                     palette=bit_interleaved_palette(len(COCO_STUFF_CLASSES)),
-                    dontcare_label=255)
+                    dontcare_label=255,
+                    background_ids=(114, 115, 116, 117, 118, 124, 126, 127,
+                                    128, 135, 136, 144, 145, 147, 148, 149,
+                                    151, 154, 155, 157, 158, 159, 160, 161,
+                                    162, 164, 169, 170, 171, 172, 173, 174,
+                                    175, 176, 177, 178, 182))
 
     def __init__(self,
                  data_root: str = 'data/coco_stuff',

@@ -1,14 +1,17 @@
-"""Id mappings from our datasets' label ids to pretrained segmenters' ids.
+"""Id mappings from our datasets' label ids to pretrained segmenters' ids,
+by the names configs give ``SegmentationScore(label_map=...)``.
 
-Ids absent from a mapping become the metric's ``ignore_index``.
+Ids absent from a mapping become the metric's ``ignore_index``. A map that
+is a fact of one dataset lives with that dataset (the Cityscapes
+labelId -> trainId map in :mod:`mmsemsyn.datasets.cityscapes`) and is only
+named here.
 """
 from typing import Dict
 
+from mmsemsyn.datasets.cityscapes import CITYSCAPES_TRAIN_IDS
+
 # cityscapesScripts labels.py: labelId -> trainId (19 evaluated classes).
-CITYSCAPES_LABELID_TO_TRAINID: Dict[int, int] = {
-    7: 0, 8: 1, 11: 2, 12: 3, 13: 4, 17: 5, 19: 6, 20: 7, 21: 8, 22: 9,
-    23: 10, 24: 11, 25: 12, 26: 13, 27: 14, 28: 15, 31: 16, 32: 17, 33: 18
-}
+CITYSCAPES_LABELID_TO_TRAINID: Dict[int, int] = CITYSCAPES_TRAIN_IDS
 
 # COCO-Stuff-164k: the 182 raw ids (0-based, 11 unused thing ids) -> the 171
 # classes of mmseg's COCO-Stuff segmenters (its coco_stuff164k converter).

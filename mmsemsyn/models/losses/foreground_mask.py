@@ -4,19 +4,22 @@ from typing import Dict, Sequence, Union
 import torch
 import torch.nn as nn
 
+from mmsemsyn.datasets.ade20k import ADE20KDataset
+from mmsemsyn.datasets.cityscapes import (CITYSCAPES_BACKGROUND_IDS_V1,
+                                          CityscapesDataset)
+from mmsemsyn.datasets.coco_stuff import COCOStuffDataset
 from mmsemsyn.registry import MODELS
 
-# Background ("stuff") class ids of the official codes. V1 and V2 list
-# different Cityscapes ids; ADE20K ids are after SPADE's shift (0 -> 150),
-# COCO-Stuff's 182 is the dontcare id.
+# Background ("stuff") class ids by name; the ids are dataset facts held in
+# the datasets' METAINFO['background_ids'] (the official Lab2Pix-V2 lists).
+# The official V1 code lists other Cityscapes ids ('cityscapes_v1').
+# ADE20K ids are 0-based (SPADE's shift), COCO-Stuff's 182 is the dontcare
+# channel.
 BACKGROUND_IDS: Dict[str, tuple] = {
-    'cityscapes_v1': (0, 2, 3, 4, 5, 6, 7, 8, 9, 11, 14, 15, 16, 23),
-    'cityscapes': (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 14, 15, 16, 21, 23),
-    'coco': (114, 115, 116, 117, 118, 124, 126, 127, 128, 135, 136, 144, 145,
-             147, 148, 149, 151, 154, 155, 157, 158, 159, 160, 161, 162, 164,
-             169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 182),
-    'ade20k': (0, 1, 2, 3, 4, 5, 6, 9, 11, 13, 16, 17, 21, 25, 26, 29, 32, 46,
-               48, 51, 52, 54, 60, 61, 68, 69, 81, 91, 94, 101, 128),
+    'cityscapes_v1': CITYSCAPES_BACKGROUND_IDS_V1,
+    'cityscapes': CityscapesDataset.METAINFO['background_ids'],
+    'coco': COCOStuffDataset.METAINFO['background_ids'],
+    'ade20k': ADE20KDataset.METAINFO['background_ids'],
 }
 
 
