@@ -78,6 +78,45 @@ def unfrozen(params: Sequence[torch.Tensor]):
             param.requires_grad_(False)
 
 
+def split_batch(pred, sizes: Sequence[int]) -> list:
+    """The one splitter of discriminator outputs: cut every tensor of a
+    (nested) D output along the batch axis into parts of ``sizes``.
+
+    ``pred`` is a tensor, a list/tuple of outputs (one per scale of a
+    multi-scale D, each possibly a list of layer features, as feature
+    matching needs) or a dict of such (LGGAN cross-view's two Ds). Returns
+    ``len(sizes)`` outputs of the same nesting (lists for lists/tuples),
+    part ``i`` holding batch rows ``sum(sizes[:i]) .. sum(sizes[:i+1])``.
+    Used after one joint D call on several concatenated image batches.
+
+    Raises:
+        ValueError: ``sizes`` does not add up to a tensor's batch size.
+    """
+    sizes = [int(n) for n in sizes]
+    if isinstance(pred, torch.Tensor):
+        if sum(sizes) != pred.shape[0]:
+            raise ValueError(
+                f'split_batch: parts {sizes} do not add up to the batch '
+                f'size {pred.shape[0]} of a discriminator output.')
+        return list(pred.split(sizes, 0))
+    if isinstance(pred, dict):
+        parts = {k: split_batch(v, sizes) for k, v in pred.items()}
+        return [{k: v[i] for k, v in parts.items()}
+                for i in range(len(sizes))]
+    parts = [split_batch(p, sizes) for p in pred]
+    return [[part[i] for part in parts] for i in range(len(sizes))]
+
+
+def repeat_batch(condition, times: int):
+    """``condition`` (a tensor, a tuple of tensors, or None) stacked
+    ``times`` times along the batch axis."""
+    if condition is None:
+        return None
+    if isinstance(condition, torch.Tensor):
+        return torch.cat([condition] * times, 0)
+    return type(condition)(repeat_batch(c, times) for c in condition)
+
+
 def to_uint8_image(img: torch.Tensor) -> torch.Tensor:
     """[-1, 1] float RGB → uint8 RGB (clamped, rounded)."""
     return ((img.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(
@@ -228,6 +267,69 @@ class BaseSynthesisGAN(BaseModel):
                          outputs: dict) -> Dict[str, torch.Tensor]:
         """G losses; D is frozen while they are computed."""
         raise NotImplementedError
+
+    # ---- discrimination -------------------------------------------------
+    # Several image batches judged at once (``discriminate(c, [fake, real])``)
+    # go through D as one concatenated batch, split afterwards (True: the
+    # official SPADE ``discriminate``), or in one D call each, in order
+    # (False: pix2pix). Part of a method's numerics: with batch statistics
+    # in D (pix2pix's BatchNorm) a joint batch normalises fake and real
+    # together, and with spectral norm every training-mode call runs one
+    # power iteration.
+    joint_discrimination: bool = False
+
+    def discriminator_forward(self, condition, images: torch.Tensor):
+        """One D call: the conditional-GAN input concat(condition, images)
+        along channels ((B, C_c + 3, H, W)); ``condition=None`` is an
+        unconditional D on the images alone. A method whose D takes its
+        inputs otherwise (LGGAN cross-view's two Ds) overrides this."""
+        if condition is None:
+            return self.discriminator(images)
+        return self.discriminator(torch.cat([condition, images], 1))
+
+    def discriminate(self, condition, images):
+        """D's prediction(s) for ``images`` conditioned on ``condition``.
+
+        Args:
+            condition: (B, C_c, H, W) what D is conditioned on (usually
+                ``inputs['semantics']``), or None (unconditional D).
+            images: a (B, 3, H, W) batch in [-1, 1] -- returns D's output
+                for it -- or a list of such batches (e.g. ``[fake, real]``)
+                -- returns one D output per batch, in order, computed
+                jointly or separately as ``joint_discrimination`` says.
+        Returns:
+            D's output (a tensor, or per-scale lists of layer features) or
+            a list of them.
+        """
+        if isinstance(images, torch.Tensor):
+            return self.discriminator_forward(condition, images)
+        images = list(images)
+        if not self.joint_discrimination:
+            return [self.discriminator_forward(condition, img)
+                    for img in images]
+        pred = self.discriminator_forward(
+            repeat_batch(condition, len(images)), torch.cat(images, 0))
+        return split_batch(pred, [img.shape[0] for img in images])
+
+    @property
+    def disc_gan_loss(self) -> nn.Module:
+        """The GAN loss of the D step: role ``gan_disc`` if configured (a
+        method whose D term has its own weight, e.g. pix2pix's 0.5), else
+        ``gan``."""
+        if self.has_loss('gan_disc'):
+            return self.losses['gan_disc']
+        return self.losses['gan']
+
+    def adversarial_d_losses(self, pred_fake, pred_real,
+                             weight: Optional[torch.Tensor] = None
+                             ) -> Dict[str, torch.Tensor]:
+        """``loss_d_fake`` / ``loss_d_real``: :attr:`disc_gan_loss` on D's
+        fake and real predictions, with an optional per-pixel ``weight``
+        (B, 1, H, W) (Lab2Pix's foreground mask)."""
+        gan = self.disc_gan_loss
+        extra = {} if weight is None else dict(weight=weight)
+        return dict(loss_d_fake=gan(pred_fake, False, is_disc=True, **extra),
+                    loss_d_real=gan(pred_real, True, is_disc=True, **extra))
 
     # ---- helpers for methods -------------------------------------------
     def has_loss(self, role: str) -> bool:

@@ -49,13 +49,10 @@ class DenoisingGAN(Pix2Pix):
         return inputs['semantics']
 
     def discriminator_losses(self, inputs, outputs):
-        gan = self.losses['gan_disc']
         sem = self.disc_semantics(inputs)
         fake, real = outputs['fake_img'], inputs['img']
-        losses = dict(
-            loss_d_fake=gan(self.discriminate(sem, fake), False,
-                            is_disc=True),
-            loss_d_real=gan(self.discriminate(sem, real), True, is_disc=True))
+        losses = self.adversarial_d_losses(
+            *self.discriminate(sem, [fake, real]))
         if self.has_loss('perturbed_disc'):
             lp = self.losses['perturbed_disc']
             x_hat, _ = lp.perturb(fake, real)

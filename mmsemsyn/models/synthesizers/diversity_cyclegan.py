@@ -152,32 +152,41 @@ class DiversityCycleGAN(BaseSynthesisGAN):
             return super()._generator_step(inputs, outputs, gen_ow)
 
     def discriminator_losses(self, inputs, outputs):
-        gan = self.losses['gan_disc']
+        gan = self.disc_gan_loss
         pairs = inputs['noise_pair_size']
         fake = outputs['fake_img']
-        d_b, d_a = self.discriminator, self.layout_discriminator
         pooled = [self.pools[0].query(fake[:pairs]),
                   self.pools[1].query(fake[pairs:])]
-        fake_b = sum(gan(d_b(f), False, is_disc=True) for f in pooled) / 2
+        fake_b = sum(gan(p, False, is_disc=True)
+                     for p in self.discriminate(None, pooled)) / 2
         return dict(
             loss_d_img_fake=fake_b,
-            loss_d_img_real=gan(d_b(inputs['img'][:pairs]), True,
-                                is_disc=True),
-            loss_d_layout_fake=gan(
-                d_a(self.pools[2].query(outputs['fake_layout'])), False,
+            loss_d_img_real=gan(
+                self.discriminate(None, inputs['img'][:pairs]), True,
                 is_disc=True),
-            loss_d_layout_real=gan(d_a(self._layout(inputs)[:pairs]), True,
-                                   is_disc=True))
+            loss_d_layout_fake=gan(
+                self.discriminate_layout(
+                    self.pools[2].query(outputs['fake_layout'])), False,
+                is_disc=True),
+            loss_d_layout_real=gan(
+                self.discriminate_layout(self._layout(inputs)[:pairs]),
+                True, is_disc=True))
+
+    def discriminate_layout(self, layouts: torch.Tensor):
+        """Extends the base for the second D: D_A on (B, C, H, W) layouts
+        in [-1, 1] (unconditional, as D_B; see :meth:`discriminate`)."""
+        return self.layout_discriminator(layouts)
 
     def generator_losses(self, inputs, outputs):
         gan = self.losses['gan']
         pairs = inputs['noise_pair_size']
         fake = outputs['fake_img']
-        loss_gan = (gan(self.discriminator(fake[:pairs]), True) +
-                    gan(self.discriminator(fake[pairs:]), True)) / 2
+        pred_zero, pred_noise = self.discriminate(
+            None, [fake[:pairs], fake[pairs:]])
+        loss_gan = (gan(pred_zero, True) + gan(pred_noise, True)) / 2
         if self.layout_gan:
             loss_gan = loss_gan + gan(
-                self.layout_discriminator(outputs['fake_layout']), True)
+                self.discriminate_layout(outputs['fake_layout']), True)
         losses = {gan.loss_name: loss_gan}
         cycle = self.losses['cycle']
         losses[cycle.loss_name] = cycle(

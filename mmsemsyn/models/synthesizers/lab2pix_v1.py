@@ -98,12 +98,15 @@ class Lab2PixV1(BaseSynthesisGAN):
         out['fake_imgs'] = [f.detach() for f in outputs['fake_imgs']]
         return out
 
-    def discriminate(self, images: List[torch.Tensor]):
-        """One D per scale (HPDs, or PatchGANs in the ablation rows); a
-        single-output generator may also use a plain multi-scale D."""
+    def discriminate(self, condition, images: List[torch.Tensor]):
+        """Extends the base: ``images`` is one image *pyramid* (the output
+        scales, finest first), judged by one D per scale (HPDs, or
+        PatchGANs in the ablation rows) in one call; a single-output
+        generator may also use a plain multi-scale D. ``condition`` is None
+        (V1's discriminators see images only: unpaired data)."""
         if len(images) == 1 and not hasattr(self.discriminator, 'num_levels'):
-            return self.discriminator(images[0])
-        return self.discriminator(images)
+            return self.discriminator_forward(condition, images[0])
+        return self.discriminator_forward(condition, images)
 
     def real_pyramid(self, inputs: dict, n: int) -> List[torch.Tensor]:
         real = inputs['img']
@@ -117,26 +120,26 @@ class Lab2PixV1(BaseSynthesisGAN):
 
     # ---- losses ---------------------------------------------------------
     def discriminator_losses(self, inputs, outputs):
-        gan = self.losses['gan_disc']
+        gan = self.disc_gan_loss
         fakes = outputs['fake_imgs']
         reals = self.real_pyramid(inputs, len(fakes))
-        losses = dict(loss_d_fake=gan(self.discriminate(fakes), False,
+        losses = dict(loss_d_fake=gan(self.discriminate(None, fakes), False,
                                       True, self.enhance_mask(inputs)))
         lam = 0.0
         if self.has_loss('sharp'):
             sharp = self.losses['sharp']
             lam = sharp.current_weight()
             blurred = [sharp.blur(r) for r in reals]
-            losses[sharp.loss_name] = sharp(self.discriminate(blurred), gan,
-                                            None, lam)
-        losses['loss_d_real'] = (1 + lam) * gan(self.discriminate(reals),
+            losses[sharp.loss_name] = sharp(
+                self.discriminate(None, blurred), gan, None, lam)
+        losses['loss_d_real'] = (1 + lam) * gan(self.discriminate(None, reals),
                                                 True, True)
         return losses
 
     def generator_losses(self, inputs, outputs):
         fakes = outputs['fake_imgs']
         reals = self.real_pyramid(inputs, len(fakes))
-        losses = self.loss('gan', self.discriminate(fakes), True,
+        losses = self.loss('gan', self.discriminate(None, fakes), True,
                            weight=self.enhance_mask(inputs))
         if self.has_loss('cycle_seg') and self.segmenters is not None:
             target = self.sketch_map(inputs) \

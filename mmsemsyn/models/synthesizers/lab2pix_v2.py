@@ -7,15 +7,6 @@ from mmsemsyn.registry import MODELS
 from .base_synthesis_gan import BaseSynthesisGAN
 
 
-def split_batch(pred, n: int):
-    """Split every tensor of a (nested) D output into its first ``n``
-    samples and the rest (fake and real went through D as one batch)."""
-    if isinstance(pred, torch.Tensor):
-        return pred[:n], pred[n:]
-    pairs = [split_batch(p, n) for p in pred]
-    return [a for a, _ in pairs], [b for _, b in pairs]
-
-
 @MODELS.register_module()
 class Lab2PixV2(BaseSynthesisGAN):
     """Lab2Pix-V2: DG-Norm generator, label-conditioned hierarchical
@@ -49,20 +40,15 @@ class Lab2PixV2(BaseSynthesisGAN):
             return None
         return self.foreground_mask(inputs['label'])
 
-    def discriminate(self, semantics, fake, real):
-        """Fake and real through D in one batch (SPADE); returns both."""
-        batch = torch.cat([torch.cat([semantics, fake], 1),
-                           torch.cat([semantics, real], 1)], 0)
-        return split_batch(self.discriminator(batch), fake.shape[0])
+    # Fake and real through D in one batch, then split (SPADE's trainer).
+    joint_discrimination = True
 
     def discriminator_losses(self, inputs, outputs):
-        gan = self.losses['gan_disc']
+        gan = self.disc_gan_loss
         sem, real = inputs['semantics'], inputs['img']
         mask = self.enhance_mask(inputs)
-        pred_fake, pred_real = self.discriminate(sem, outputs['fake_img'],
-                                                 real)
-        losses = dict(loss_d_fake=gan(pred_fake, False, True, mask),
-                      loss_d_real=gan(pred_real, True, True, mask))
+        losses = self.adversarial_d_losses(
+            *self.discriminate(sem, [outputs['fake_img'], real]), mask)
         if self.has_loss('sharp'):
             # Eq. 30, as the official compute_discriminator_loss: blurred
             # reals count as fakes, in a second D call on [blurred, real];
@@ -74,7 +60,7 @@ class Lab2PixV2(BaseSynthesisGAN):
             sharp = self.losses['sharp']
             lam = sharp.current_weight()
             pred_blur, pred_real_sharp = self.discriminate(
-                sem, sharp.blur(real), real)
+                sem, [sharp.blur(real), real])
             losses['loss_d_fake'] = losses['loss_d_fake'] / (1 + lam)
             losses['loss_d_real'] = (losses['loss_d_real'] + lam * gan(
                 pred_real_sharp, True, True, mask)) / (1 + lam)
@@ -84,8 +70,8 @@ class Lab2PixV2(BaseSynthesisGAN):
 
     def generator_losses(self, inputs, outputs):
         fake, real = outputs['fake_img'], inputs['img']
-        pred_fake, pred_real = self.discriminate(inputs['semantics'], fake,
-                                                 real)
+        pred_fake, pred_real = self.discriminate(inputs['semantics'],
+                                                 [fake, real])
         losses = self.loss('gan', pred_fake, True,
                            weight=self.enhance_mask(inputs))
         if self.has_loss('feat'):

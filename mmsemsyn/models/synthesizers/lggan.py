@@ -90,20 +90,18 @@ class LGGAN(SPADEGAN):
         prediction per output (the same object repeated when batched)."""
         sem, real = inputs['semantics'], inputs['img']
         if not self.separate_d_calls:
-            pred_fakes, pred_real = self.discriminate(
-                sem, [outputs[k] for k in keys], real)
+            *pred_fakes, pred_real = self.discriminate(
+                sem, [outputs[k] for k in keys] + [real])
             return pred_fakes, [pred_real] * len(keys)
         pred_fakes, pred_reals = [], []
         for key in keys:  # official order: one call per output
-            (pred_fake, ), pred_real = self.discriminate(sem, [outputs[key]],
-                                                         real)
+            pred_fake, pred_real = self.discriminate(sem, [outputs[key], real])
             pred_fakes.append(pred_fake)
             pred_reals.append(pred_real)
         return pred_fakes, pred_reals
 
     def discriminator_losses(self, inputs, outputs) -> Dict[str, torch.Tensor]:
-        gan = self.losses['gan_disc'] if self.has_loss('gan_disc') \
-            else self.losses['gan']
+        gan = self.disc_gan_loss
         keys = self._judged(outputs)
         pred_fakes, pred_reals = self.discriminate_outputs(inputs, outputs,
                                                            keys)

@@ -113,29 +113,35 @@ class LGGANCrossView(BaseSynthesisGAN):
         return self.generator(x, self.class_masks(inputs))
 
     # ---- discriminator ------------------------------------------------
-    def _judge(self, inputs: dict, imgs: Sequence[torch.Tensor]) -> dict:
-        """Both Ds on several images in one batched pass (IN is per-sample,
-        so batching changes no prediction); returns per-image predictions
-        ``{'image': [...], 'semantic': [...]}``."""
-        n = len(imgs)
-        preds = self.discriminator(
-            torch.cat(list(imgs), 0),
-            self._condition(inputs, self.source_key).repeat(n, 1, 1, 1),
-            self._condition(inputs, self.semantic_key).repeat(n, 1, 1, 1))
-        return {k: list(v.chunk(n, 0)) for k, v in preds.items()}
+    # Every judged image (and the real one) through both Ds in one batched
+    # pass: InstanceNorm is per sample, so batching changes no prediction.
+    joint_discrimination = True
+
+    def d_condition(self, inputs: dict) -> tuple:
+        """What both Ds are conditioned on: (source photo I_a, target
+        semantic map S_g), each (B, 3, H, W)."""
+        return (self._condition(inputs, self.source_key),
+                self._condition(inputs, self.semantic_key))
+
+    def discriminator_forward(self, condition, images):
+        """Extends the base: the dual D takes the image and both conditions
+        (``LGGANDualDiscriminator.forward``) and returns
+        ``{'image': D_i(...), 'semantic': D_s(...)}``."""
+        return self.discriminator(images, *condition)
 
     def discriminator_losses(self, inputs, outputs):
-        gan = self.losses['gan_disc']
+        gan = self.disc_gan_loss
         fakes = [outputs[k] for k in self.judged_outputs]
-        preds = self._judge(inputs, [inputs['img']] + fakes)
+        pred_real, *pred_fakes = self.discriminate(self.d_condition(inputs),
+                                                   [inputs['img']] + fakes)
         losses = {}
-        for name, (pred_real, *pred_fakes) in preds.items():
+        for name in pred_real:
             # The official D loss adds 0.5 * (real + fake_o) per output o,
             # so the real term weighs len(outputs) times.
             losses[f'loss_d_{name}_real'] = len(fakes) * gan(
-                pred_real, True, is_disc=True)
+                pred_real[name], True, is_disc=True)
             losses[f'loss_d_{name}_fake'] = sum(
-                gan(p, False, is_disc=True) for p in pred_fakes)
+                gan(p[name], False, is_disc=True) for p in pred_fakes)
         return losses
 
     # ---- generator losses ---------------------------------------------
@@ -144,9 +150,10 @@ class LGGANCrossView(BaseSynthesisGAN):
         fakes = [outputs[k] for k in self.judged_outputs]
         losses = {}
         gan = self.losses['gan']
-        for name, preds in self._judge(inputs, fakes).items():
+        preds = self.discriminate(self.d_condition(inputs), fakes)
+        for name in preds[0]:
             losses[f'{gan.loss_name}_{name}'] = sum(
-                gan(p, True) for p in preds)
+                gan(p[name], True) for p in preds)
         if self.has_loss('l1'):
             l1 = self.losses['l1']
             losses[l1.loss_name] = sum(l1(f, real) for f in fakes)

@@ -4,8 +4,6 @@ G: label → photo (U-Net). D: PatchGAN on concat(label, photo).
 L_G = GAN(D(label, G(label)), real) + lambda_L1 * |G(label) - photo|_1.
 L_D = 0.5 * (GAN(D(label, fake), fake) + GAN(D(label, photo), real)).
 """
-import torch
-
 from mmsemsyn.registry import MODELS
 from .base_synthesis_gan import BaseSynthesisGAN
 
@@ -18,15 +16,12 @@ class Pix2Pix(BaseSynthesisGAN):
     def forward_generator(self, inputs: dict) -> dict:
         return dict(fake_img=self.generator(inputs['semantics']))
 
-    def discriminate(self, semantics, img):
-        return self.discriminator(torch.cat([semantics, img], 1))
+    # D has BatchNorm: fake and real go through it in separate calls, as the
+    # official backward_D (joint_discrimination = False, the base default).
 
     def discriminator_losses(self, inputs, outputs):
-        gan = self.losses['gan_disc']
-        pred_fake = self.discriminate(inputs['semantics'], outputs['fake_img'])
-        pred_real = self.discriminate(inputs['semantics'], inputs['img'])
-        return dict(loss_d_fake=gan(pred_fake, False, is_disc=True),
-                    loss_d_real=gan(pred_real, True, is_disc=True))
+        return self.adversarial_d_losses(*self.discriminate(
+            inputs['semantics'], [outputs['fake_img'], inputs['img']]))
 
     def generator_losses(self, inputs, outputs):
         fake = outputs['fake_img']

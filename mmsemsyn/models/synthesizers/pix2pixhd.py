@@ -229,10 +229,9 @@ class Pix2PixHD(Pix2Pix):
         pred_real = inputs.pop(self._REAL_PRED, None)
         if pred_real is None:
             return super().discriminator_losses(inputs, outputs)
-        gan = self.losses['gan_disc']
-        pred_fake = self.discriminate(inputs['semantics'], outputs['fake_img'])
-        return dict(loss_d_fake=gan(pred_fake, False, is_disc=True),
-                    loss_d_real=gan(pred_real, True, is_disc=True))
+        return self.adversarial_d_losses(
+            self.discriminate(inputs['semantics'], outputs['fake_img']),
+            pred_real)
 
     def generator_losses(self, inputs, outputs):
         fake = outputs['fake_img']

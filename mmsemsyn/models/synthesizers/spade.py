@@ -10,24 +10,15 @@ concat(semantics, image). Losses as the official ``pix2pix_model.py``:
   (+ lambda_kld * KLD with the encoder).
 
 Fake and real go through D as one concatenated batch (official
-``discriminate``), then the outputs are split.
+``discriminate``), then the outputs are split (``joint_discrimination``).
 """
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional
 
 import torch
 
-from mmsemsyn.models.generators.spade import xavier_init_weights
+from mmsemsyn.models.layers.weight_init import xavier_init_weights
 from mmsemsyn.registry import MODELS
 from .base_synthesis_gan import BaseSynthesisGAN
-
-
-def split_batch(pred, n_chunks: int):
-    """Split every tensor of a (multi-scale, multi-layer) D output along the
-    batch into ``n_chunks`` equal parts; returns a list of outputs."""
-    if isinstance(pred, torch.Tensor):
-        return list(pred.chunk(n_chunks, 0))
-    parts = [split_batch(p, n_chunks) for p in pred]
-    return [[part[i] for part in parts] for i in range(n_chunks)]
 
 
 @MODELS.register_module()
@@ -72,32 +63,18 @@ class SPADEGAN(BaseSynthesisGAN):
         return dict(fake_img=fake, **style)
 
     # ---- discriminator ------------------------------------------------
-    def discriminate(self, semantics: torch.Tensor,
-                     fakes: List[torch.Tensor],
-                     real: torch.Tensor) -> Tuple[list, list]:
-        """D on [fake_1, ..., fake_n, real] as one batch (each concatenated
-        with the semantics). Returns ([pred_fake_i], pred_real)."""
-        imgs = torch.cat(list(fakes) + [real], 0)
-        sem = semantics.repeat(len(fakes) + 1, 1, 1, 1)
-        preds = split_batch(self.discriminator(torch.cat([sem, imgs], 1)),
-                            len(fakes) + 1)
-        return preds[:-1], preds[-1]
-
-    def _gan(self):
-        return self.losses['gan']
+    # Fake and real through D as one concatenated batch, then split
+    # (official ``discriminate``); LGGAN inherits it.
+    joint_discrimination = True
 
     def discriminator_losses(self, inputs, outputs):
-        gan = self.losses['gan_disc'] if self.has_loss('gan_disc') \
-            else self._gan()
-        (pred_fake, ), pred_real = self.discriminate(
-            inputs['semantics'], [outputs['fake_img']], inputs['img'])
-        return dict(loss_d_fake=gan(pred_fake, False, is_disc=True),
-                    loss_d_real=gan(pred_real, True, is_disc=True))
+        return self.adversarial_d_losses(*self.discriminate(
+            inputs['semantics'], [outputs['fake_img'], inputs['img']]))
 
     def generator_losses(self, inputs, outputs):
         fake, real = outputs['fake_img'], inputs['img']
-        (pred_fake, ), pred_real = self.discriminate(inputs['semantics'],
-                                                     [fake], real)
+        pred_fake, pred_real = self.discriminate(inputs['semantics'],
+                                                 [fake, real])
         losses = self.loss('gan', pred_fake, True)
         if self.has_loss('feat'):
             losses.update(self.loss('feat', pred_fake, pred_real))
