@@ -10,22 +10,18 @@ _base_ = ['./lggan_dayton-a2g.py']
 
 dataset_type = 'CVUSADataset'
 data_root = 'data/cvusa_lggan'
-cross_view_keys = ['source_img', 'target_semantic']
 load_panels = dict(type='LoadCrossViewPanels', direction='a2g',
                    label_match='nearest')
 train_pipeline = [
     load_panels,
-    dict(type='PairedResize', scale=(286, 286),
-         extra_image_keys=cross_view_keys),
-    dict(type='PairedRandomCrop', crop_size=(256, 256),
-         extra_image_keys=cross_view_keys),
-    dict(type='PackSynInputs', extra_image_keys=cross_view_keys),
+    dict(type='PairedResize', scale=(286, 286)),
+    dict(type='PairedRandomCrop', crop_size=(256, 256)),
+    dict(type='PackSynInputs'),
 ]
 test_pipeline = [
     load_panels,
-    dict(type='PairedResize', scale=(256, 256),
-         extra_image_keys=cross_view_keys),
-    dict(type='PackSynInputs', extra_image_keys=cross_view_keys),
+    dict(type='PairedResize', scale=(256, 256)),
+    dict(type='PackSynInputs'),
 ]
 train_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root,
                                      pipeline=train_pipeline))

@@ -8,14 +8,11 @@
 # model.losses.vgg.pretrained=True (or a local .pth) for a meaningful one.
 _base_ = ['./lggan_dayton-a2g.py']
 
-cross_view_keys = ['source_img', 'target_semantic']
 train_pipeline = [
     dict(type='LoadCrossViewPanels', direction='a2g', label_match='exact'),
-    dict(type='PairedResize', scale=(72, 72),
-         extra_image_keys=cross_view_keys),
-    dict(type='PairedRandomCrop', crop_size=(64, 64),
-         extra_image_keys=cross_view_keys),
-    dict(type='PackSynInputs', extra_image_keys=cross_view_keys),
+    dict(type='PairedResize', scale=(72, 72)),
+    dict(type='PairedRandomCrop', crop_size=(64, 64)),
+    dict(type='PackSynInputs'),
 ]
 train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
                         dataset=dict(pipeline=train_pipeline))

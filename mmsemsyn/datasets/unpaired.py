@@ -2,7 +2,6 @@
 real photo (the official ``aligned_dataset`` draws a random image index)."""
 import copy
 import os.path as osp
-import random
 from typing import List, Optional
 
 import numpy as np
@@ -12,6 +11,11 @@ from mmengine.fileio import list_dir_or_file
 
 from mmsemsyn.registry import DATASETS, TRANSFORMS
 from .image_reader import read_image
+from .transforms.randomness import (
+    choice,
+    make_rng,
+    restart_pipeline_rng,
+)
 
 
 @DATASETS.register_module()
@@ -30,15 +34,21 @@ class UnpairedDataset:
         dataset: the wrapped dataset config (or instance).
         img_dir: optional folder of photos (scanned recursively).
         img_suffix: photo file suffix for ``img_dir``.
-        seed: seed of the drawing; None uses the process RNG (mmengine seeds
-            it per worker).
+        seed: seed of a generator of its own for the drawing; None draws
+            from the pipeline stream of
+            :mod:`mmsemsyn.datasets.transforms.randomness` (seeded through
+            mmengine, per worker).
     """
 
     def __init__(self, dataset, img_dir: Optional[str] = None,
                  img_suffix: str = '.jpg', seed: Optional[int] = None):
         self.dataset: BaseDataset = DATASETS.build(dataset) \
             if isinstance(dataset, dict) else dataset
-        self.rng = random.Random(seed) if seed is not None else random
+        if seed is None:
+            self.rng = None
+            restart_pipeline_rng()
+        else:
+            self.rng = make_rng(seed)
         self.img_paths: List[str] = []
         if img_dir is not None:
             if not osp.isdir(img_dir):
@@ -77,7 +87,7 @@ class UnpairedDataset:
 
     def get_data_info(self, idx: int) -> dict:
         info = copy.deepcopy(self.dataset.get_data_info(idx))
-        info['img_path'] = self.rng.choice(self.img_paths)
+        info['img_path'] = choice(self.img_paths, self.rng)
         return info
 
     def __getitem__(self, idx: int) -> dict:

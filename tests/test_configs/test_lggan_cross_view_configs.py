@@ -27,8 +27,10 @@ def test_schedule_is_official_lambda_rule(name, niter, niter_decay):
     cfg = cfg_of(name)
     assert cfg.train_cfg.type == 'EpochBasedTrainLoop'
     assert cfg.train_cfg.max_epochs == niter + niter_decay
-    for key in ('generator', 'discriminator'):
-        sched_cfg = dict(cfg.param_scheduler[key][0])
+    # one list, built by mmengine's Runner for every optimizer (G and D)
+    assert len(cfg.param_scheduler) == 1
+    for sched in cfg.param_scheduler:
+        sched_cfg = dict(sched)
         assert sched_cfg.pop('type') == 'LinearLR'
         param = torch.nn.Parameter(torch.zeros(1))
         opt = torch.optim.Adam([param], lr=2e-4)
@@ -53,9 +55,13 @@ def test_data_settings(name, match):
     assert load['direction'] == 'a2g' and load['label_match'] == match
     assert resize['scale'] == (286, 286) and crop['crop_size'] == (256, 256)
     keys = {'source_img', 'target_semantic'}
-    assert set(cfg.model.data_preprocessor.extra_image_keys) == keys
-    assert all(set(t['extra_image_keys']) == keys
-               for t in loader.dataset.pipeline[1:])
+    # The cross-view images are sample keys of the one key definition:
+    # every transform moves them and the preprocessor normalises them
+    # without a key list in the config (keys=None: all the sample holds).
+    from mmsemsyn.datasets.transforms.keys import IMAGE_INPUTS, IMAGE_KEYS
+    assert keys <= set(IMAGE_KEYS) and keys <= set(IMAGE_INPUTS)
+    assert 'extra_image_keys' not in cfg.model.data_preprocessor
+    assert all(t.get('keys') is None for t in loader.dataset.pipeline[1:])
     for wrapper in ('generator', 'discriminator'):
         opt = cfg.optim_wrapper[wrapper].optimizer
         assert (opt.type, opt.lr, tuple(opt.betas)) == ('Adam', 2e-4,

@@ -172,7 +172,9 @@ def test_panel_regions():
 
 def test_colour_label_as_extra_image(facades_root):
     """pix2pix's own input: the colour label as an RGB image."""
-    extra = dict(extra_image_keys=('label_img', ))
+    # label_img is a sample key of its own (transforms/keys.py): moved and
+    # packed with the photo and the label, here listed explicitly
+    extra = dict(keys=('gt_label', 'gt_img', 'label_img'))
     ds = DATASETS.build(dict(
         type='FacadesDataset', data_root=str(facades_root), split='test',
         pipeline=PIPELINE[:2] + [

@@ -5,26 +5,23 @@
 # crop 256, no flip (--no_flip), batch 4.
 dataset_type = 'DaytonDataset'
 data_root = 'data/dayton_lggan'
-# Extra images every transform moves with the target photo: the aerial
-# photo (G and D_i condition) and the ground colour semantic map (G and D_s
-# condition).
-cross_view_keys = ['source_img', 'target_semantic']
+# LoadCrossViewPanels also stores the aerial photo (source_img: G and D_i
+# condition) and the ground colour semantic map (target_semantic: G and D_s
+# condition); every transform moves them with the target photo (the sample
+# keys of mmsemsyn/datasets/transforms/keys.py).
 
 train_pipeline = [
     dict(type='LoadCrossViewPanels', direction='a2g', label_match='exact'),
-    dict(type='PairedResize', scale=(286, 286),
-         extra_image_keys=cross_view_keys),
-    dict(type='PairedRandomCrop', crop_size=(256, 256),
-         extra_image_keys=cross_view_keys),
-    dict(type='PackSynInputs', extra_image_keys=cross_view_keys),
+    dict(type='PairedResize', scale=(286, 286)),
+    dict(type='PairedRandomCrop', crop_size=(256, 256)),
+    dict(type='PackSynInputs'),
 ]
 # Deterministic evaluation at the native 256x256. (The official test script
 # also loads 286 and takes a *random* 256 crop.)
 test_pipeline = [
     dict(type='LoadCrossViewPanels', direction='a2g', label_match='exact'),
-    dict(type='PairedResize', scale=(256, 256),
-         extra_image_keys=cross_view_keys),
-    dict(type='PackSynInputs', extra_image_keys=cross_view_keys),
+    dict(type='PairedResize', scale=(256, 256)),
+    dict(type='PackSynInputs'),
 ]
 
 train_dataloader = dict(

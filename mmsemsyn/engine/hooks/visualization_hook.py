@@ -10,21 +10,28 @@ from mmengine.dataset import pseudo_collate
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from mmsemsyn.datasets.transforms.randomness import (
+    get_pipeline_rng_state,
+    set_pipeline_rng_state,
+)
 from mmsemsyn.fileio import write_image
 from mmsemsyn.registry import HOOKS
 
 
 @contextlib.contextmanager
 def preserve_rng_state():
-    """Run a block without advancing Python/NumPy/torch(CPU) random state."""
+    """Run a block without advancing Python/NumPy/torch(CPU) random state
+    nor the data pipeline's stream (random crops/flips)."""
     py_state, np_state = random.getstate(), np.random.get_state()
     torch_state = torch.get_rng_state()
+    pipeline_state = get_pipeline_rng_state()
     try:
         yield
     finally:
         random.setstate(py_state)
         np.random.set_state(np_state)
         torch.set_rng_state(torch_state)
+        set_pipeline_rng_state(pipeline_state)
 
 
 @HOOKS.register_module()

@@ -1,9 +1,10 @@
 """Batch → model inputs on the device: images to [-1, 1], labels to one-hot."""
-from typing import Optional, Sequence
+from typing import Optional
 
 import torch
 from mmengine.model import BaseDataPreprocessor
 
+from mmsemsyn.datasets.transforms.keys import IMAGE_INPUTS
 from mmsemsyn.registry import MODELS
 from .class_noise import ClassNoise
 from .semantic_noise import SemanticInputNoise
@@ -44,7 +45,9 @@ class SynDataPreprocessor(BaseDataPreprocessor):
     - ``inst``: (B, H, W) int64 instance ids (when the samples have them).
     - ``edges``: (B, 1, H, W) instance boundaries (when ``use_instance_edges``).
     - ``img``: (B, 3, H, W) float RGB in [-1, 1] (when samples have photos),
-      and the same for every key in ``extra_image_keys``.
+      and the same for every other photo input the samples carry
+      (``IMAGE_INPUTS`` of :mod:`mmsemsyn.datasets.transforms.keys`: the
+      cross-view ``source_img`` / ``target_semantic``, ``label_img``).
 
     Labels are never normalised as images. Ids outside ``[0, num_classes)``
     (other than ``dontcare_label``) raise an error naming the sample's file.
@@ -54,8 +57,6 @@ class SynDataPreprocessor(BaseDataPreprocessor):
         dontcare_label: raw id of "unlabeled" pixels, mapped to an extra
             channel (SPADE's ``contain_dontcare_label``). None: no such channel.
         use_instance_edges: append the instance-boundary channel.
-        extra_image_keys: further image inputs (e.g. the aerial photo of
-            cross-view translation) normalised like ``img``.
         class_noise: the diversity loss's per-class noise channel (Yang et
             al., TIP 2019), e.g. ``dict(sampler='uniform',
             eval_noise='random')``; None: off. When on, ``semantics`` gets
@@ -80,7 +81,6 @@ class SynDataPreprocessor(BaseDataPreprocessor):
                  num_classes: int,
                  dontcare_label: Optional[int] = None,
                  use_instance_edges: bool = False,
-                 extra_image_keys: Sequence[str] = (),
                  class_noise: Optional[dict] = None,
                  semantic_noise: Optional[dict] = None,
                  thing_instance: Optional[dict] = None,
@@ -89,7 +89,6 @@ class SynDataPreprocessor(BaseDataPreprocessor):
         self.num_classes = num_classes
         self.dontcare_label = dontcare_label
         self.use_instance_edges = use_instance_edges
-        self.extra_image_keys = tuple(extra_image_keys)
         self.class_noise = None if class_noise is None else ClassNoise(
             num_classes, **class_noise)
         self.semantic_noise = None if semantic_noise is None else \
@@ -205,7 +204,7 @@ class SynDataPreprocessor(BaseDataPreprocessor):
             semantics[0] = self.semantic_noise(semantics[0], training)
         inputs['semantics'] = torch.cat(semantics, dim=1)
 
-        for key in ('img', ) + self.extra_image_keys:
+        for key in IMAGE_INPUTS:
             if key in raw and raw[key] is not None:
                 inputs[key] = self.normalize_image(self._stack(raw[key]))
         if self.class_noise is not None:
