@@ -1,10 +1,11 @@
 """The model zoo's metadata: ``model-index.yml`` and the per-method
 ``configs/<method>/metafile.yml`` files (OpenMMLab's format, read by
-``mim`` and by the test that checks them), and parameter counts of a
-config's networks without building them in memory."""
+``mim``, by the test that checks them and by the inferencer's model names,
+:func:`find_model`), and parameter counts of a config's networks without
+building them in memory."""
 import copy
 import os.path as osp
-from typing import Dict, List, Union
+from typing import Dict, List, Optional, Union
 
 import torch
 from mmengine.config import Config
@@ -67,3 +68,49 @@ def load_model_index(root: str) -> List[dict]:
         for model in meta.get('Models', []):
             models.append(dict(model, _metafile=rel))
     return models
+
+
+def find_model(name: str, root: Optional[str] = None) -> dict:
+    """A model-zoo name → its config file and weights.
+
+    Args:
+        name: the ``Name`` (or an ``Alias``) of a metafile entry, case
+            insensitive (``'spade_cityscapes'``).
+        root: the folder of ``model-index.yml``; None: mmsemsyn's (the
+            repository root, or the package's ``.mim`` folder in a wheel).
+
+    Returns:
+        ``dict(name=..., config=<absolute config path>, weights=<the
+        entry's first Weights (a URL or a path relative to root), or None
+        where the zoo lists none>)``.
+
+    Raises:
+        ValueError: no entry of that name; the message lists the closest
+            names and how to pass a config file instead.
+    """
+    import difflib
+    if root is None:
+        root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+        if not osp.isfile(osp.join(root, 'model-index.yml')):
+            root = osp.join(osp.dirname(osp.abspath(__file__)), '.mim')
+    models = load_model_index(root)
+    wanted = name.lower()
+    for model in models:
+        aliases = model.get('Alias') or []
+        aliases = [aliases] if isinstance(aliases, str) else aliases
+        if wanted in [model['Name'].lower()] + [a.lower() for a in aliases]:
+            weights = model.get('Weights')
+            if isinstance(weights, (list, tuple)):
+                weights = weights[0] if weights else None
+            if weights and '://' not in weights and not osp.isabs(weights):
+                weights = osp.join(root, weights)
+            return dict(name=model['Name'],
+                        config=osp.join(root, model['Config']),
+                        weights=weights or None)
+    names = [m['Name'] for m in models]
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    raise ValueError(
+        f'{name!r} is neither a config file nor a model of the model zoo '
+        f'({osp.join(root, "model-index.yml")}, {len(names)} models)'
+        f'{"; did you mean " + ", ".join(close) if close else ""}. Give a '
+        'config file path, or a name listed by `mim search mmsemsyn`.')

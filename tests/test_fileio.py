@@ -21,7 +21,7 @@ from mmsemsyn.fileio import (
 )
 
 sys.path.insert(0, osp.join(osp.dirname(__file__), 'test_tools'))
-from tiny_train_configs import REPO, load_tool, write_tiny_config  # noqa
+from tiny_train_configs import REPO, write_tiny_config  # noqa
 
 
 class RunsCode:
@@ -64,7 +64,7 @@ def checkpoint_readers(tiny):
     from mmengine.runner import load_checkpoint
 
     from mmsemsyn.apis import SynthesisInferencer
-    test_tool = load_tool('test')
+    from mmsemsyn.engine.checkpoint import load_model_checkpoint
     converter = load_tool_path('tools/model_converters/'
                                'official_to_mmsemsyn.py')
     cluster = load_tool_path('tools/analysis_tools/'
@@ -76,8 +76,10 @@ def checkpoint_readers(tiny):
     return {
         'load_checkpoint_file': load_checkpoint_file,
         'inferencer': inferencer.load_checkpoint,
-        'tools/test.py': lambda p: test_tool.check_checkpoint(model, p,
-                                                              tiny),
+        # tools/test.py's Runner reads through mmengine (below); the
+        # inferencer's and tools' helper:
+        'load_model_checkpoint': lambda p: load_model_checkpoint(model, p,
+                                                                 tiny),
         # Runner(resume=True) and load_from go through this function.
         'mmengine load_checkpoint': lambda p: load_checkpoint(model, p),
         'converter': converter.load_official,

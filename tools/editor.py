@@ -48,18 +48,12 @@ def parse_args(argv=None):
 def build_session(args):
     """The editor session of ``args``; SystemExit with the reason when the
     config, the checkpoint or the editor extra is missing or mismatched."""
-    from mmengine.config import Config
-
     from mmsemsyn.apis import SynthesisInferencer
     from mmsemsyn.apis.editor import EditorSession
+    from mmsemsyn.engine.launch import load_config
     if not osp.isfile(args.config):
         raise SystemExit(f'Config file not found: {args.config!r}')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-        from train import check_cfg_options
-        check_cfg_options(cfg, args.cfg_options, args.config)
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     try:
         inferencer = SynthesisInferencer(cfg, args.checkpoint,
                                          device=args.device, verbose=False)

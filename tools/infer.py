@@ -110,17 +110,9 @@ def main(argv=None):
     for path in args.labels + (args.inst or []):
         if not osp.isfile(path):
             raise FileNotFoundError(f'Input file not found: {path!r}')
-    from mmengine.config import Config
-
     from mmsemsyn.apis import SynthesisInferencer
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'Config file not found: {args.config!r}')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-        from train import check_cfg_options
-        check_cfg_options(cfg, args.cfg_options, args.config)
-        cfg.merge_from_dict(args.cfg_options)
+    from mmsemsyn.engine.launch import load_config
+    cfg = load_config(args.config, args.cfg_options)
     inferencer = SynthesisInferencer(cfg, args.checkpoint,
                                      device=args.device, size=args.size)
     extra = {}

@@ -30,16 +30,9 @@ import sys
 
 from mmengine.config import Config, DictAction
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-# The repository root, so project configs' custom_imports resolve.
-sys.path.insert(1, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from train import (  # noqa: E402
-    cap_dataloader_workers,
-    check_cfg_options,
-    close_process_group,
-    init_cpu_process_group,
-    setup_cpu_distributed,
-)
+# The repository root: ``import mmsemsyn`` from a fresh clone, and project
+# configs' custom_imports resolve.
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def parse_args(argv=None):
@@ -71,6 +64,11 @@ def parse_args(argv=None):
 
 
 def build_cfg(args) -> Config:
+    """The config of ``args`` for evaluation: ``--cfg-options`` checked and
+    merged, the checkpoint as ``load_from`` with the fit check
+    (:class:`~mmsemsyn.engine.checkpoint.CheckpointFitHook`, on the file
+    the Runner reads: read once), the test loop's options, training-only
+    parts removed (:mod:`mmsemsyn.engine.launch` for the shared steps)."""
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'Config file not found: {args.config!r}')
     if not osp.isfile(args.checkpoint):
@@ -79,19 +77,20 @@ def build_cfg(args) -> Config:
     if args.num_samples < 1:
         raise ValueError(f'--num-samples must be >= 1: {args.num_samples}')
     import torch
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        check_cfg_options(cfg, args.cfg_options, args.config)
-        cfg.merge_from_dict(args.cfg_options)
+
+    from mmsemsyn.engine.checkpoint import TRAINING_ONLY
+    from mmsemsyn.engine.launch import (
+        cap_dataloader_workers,
+        load_config,
+        set_work_dir,
+        setup_cpu_distributed,
+    )
+    cfg = load_config(args.config, args.cfg_options)
     if not cfg.get('test_evaluator'):
         raise KeyError(f'{args.config} defines no test_evaluator: nothing '
                        'to evaluate.')
     cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    set_work_dir(cfg, args.work_dir, args.config)
     cfg.load_from = args.checkpoint
     cfg.resume = False
     test_cfg = dict(cfg.get('test_cfg') or {})
@@ -112,6 +111,11 @@ def build_cfg(args) -> Config:
         cfg.pop(key, None)
     cfg.custom_hooks = [h for h in cfg.get('custom_hooks', [])
                         if h.get('type') != 'SynthesisVisualizationHook']
+    # A checkpoint of another model, width or number of classes stops
+    # before inference (mmengine would load it partly, with a warning, and
+    # evaluate random weights); the discriminator and losses are not used.
+    cfg.custom_hooks.append(dict(type='CheckpointFitHook',
+                                 config=args.config, skip=TRAINING_ONLY))
     cap_dataloader_workers(cfg)
     if args.launcher != 'none' and not torch.cuda.is_available():
         setup_cpu_distributed(cfg)
@@ -171,29 +175,23 @@ def write_json(metrics: dict, path: str) -> None:
     write_markdown(clean, md, title=osp.splitext(osp.basename(path))[0])
 
 
-def check_checkpoint(model, checkpoint: str, config: str) -> None:
-    """Stop before inference when the checkpoint does not fit the config's
-    generator (mmengine would load it partly, with a warning, and evaluate
-    random weights). The discriminator and the losses are not needed."""
-    from mmsemsyn.apis.inferencer import TRAINING_ONLY, match_checkpoint
-    from mmsemsyn.fileio import load_checkpoint_file
-    ckpt = load_checkpoint_file(checkpoint)
-    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
-    if not isinstance(state, dict):
-        raise ValueError(f'{checkpoint!r} holds no state dict.')
-    match_checkpoint(model, state, checkpoint, config, skip=TRAINING_ONLY)
-
-
 def main(argv=None):
     args = parse_args(argv)
     # Heavy imports only after the arguments are known to be fine.
     import torch
 
     import mmsemsyn  # noqa: F401  (applies the stack compat fixes)
+    from mmsemsyn.engine.launch import (
+        close_process_group,
+        init_cpu_process_group,
+    )
     from mmsemsyn.engine.runner.synthesis_runner import SynthesisRunner
     from mmsemsyn.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     cfg = build_cfg(args)
+    # Class and channel counts agree with the data (filled where unset).
+    from mmsemsyn.dataset_facts import resolve_channels
+    resolve_channels(cfg, args.config)
     if cfg.launcher != 'none' and not torch.cuda.is_available():
         init_cpu_process_group(cfg)
     from mmsemsyn.models.pretrained.weights_error import (
@@ -202,7 +200,6 @@ def main(argv=None):
     )
     try:
         runner = SynthesisRunner.from_cfg(cfg)
-        check_checkpoint(runner.model, args.checkpoint, args.config)
         metrics = runner.test()
     except PretrainedWeightsError as err:
         # A metric's weights: name its key in this config's evaluators.

@@ -67,134 +67,22 @@ def parse_args(argv=None):
     return args
 
 
-def optim_wrapper_cfgs(cfg) -> list:
-    """The per-network optimizer wrapper configs (or the single one)."""
-    wrappers = cfg.optim_wrapper
-    if 'optimizer' in wrappers:
-        return [wrappers]
-    return [v for v in wrappers.values()
-            if isinstance(v, dict) and 'optimizer' in v]
-
-
-def enable_amp(cfg, dtype=None) -> None:
-    """Switch every per-network optimizer wrapper to mixed precision.
-
-    ``dtype`` 'bfloat16' (also 'bf16'): :class:`AutocastOptimWrapper` --
-    autocast without loss scaling, which bfloat16 does not need (float32's
-    exponent range), on CUDA and on the CPU. 'float16' ('fp16'): mmengine's
-    ``AmpOptimWrapper`` with dynamic loss scaling; it runs only on
-    CUDA/NPU/MLU/MUSA devices, so on a CPU-only machine this fails here
-    with a clear message instead of an assertion deep inside the runner.
-    None / 'auto': bfloat16, unless the GPU does not support it.
-    """
-    import torch
-    dtype = {'bf16': 'bfloat16', 'fp16': 'float16', 'auto': None}.get(
-        dtype, dtype)
-    cuda = torch.cuda.is_available()
-    if dtype is None:
-        dtype = 'float16' if cuda and not torch.cuda.is_bf16_supported() \
-            else 'bfloat16'
-    if dtype == 'float16' and not cuda:
-        raise RuntimeError(
-            '--amp fp16 needs a GPU: mmengine\'s AmpOptimWrapper supports '
-            'only CUDA/NPU/MLU/MUSA devices and this machine has none. Use '
-            '--amp bf16 (autocast on the CPU) or drop --amp to train in '
-            'float32.')
-    for sub in optim_wrapper_cfgs(cfg):
-        if dtype == 'bfloat16':
-            if sub.get('type', 'OptimWrapper') in ('OptimWrapper',
-                                                   'AmpOptimWrapper'):
-                sub['type'] = 'AutocastOptimWrapper'
-                sub.pop('loss_scale', None)
-        elif sub.get('type', 'OptimWrapper') != 'AmpOptimWrapper':
-            sub['type'] = 'AmpOptimWrapper'
-            sub.setdefault('loss_scale', 'dynamic')
-        sub['dtype'] = dtype
-
-
-def setup_cpu_distributed(cfg) -> None:
-    """CPU processes: gloo backend, DDP gets no ``device_ids`` (they are for
-    GPU modules only), and no SyncBatchNorm (CUDA only: BN statistics stay
-    per process, as on one GPU each)."""
-    if cfg.get('sync_bn'):
-        print(f'[mmsemsyn] sync_bn={cfg.sync_bn!r} ignored: SyncBatchNorm '
-              'runs on CUDA only; CPU processes keep per-process BatchNorm '
-              'statistics.', flush=True)
-        cfg.sync_bn = None
-    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
-    cfg.env_cfg.dist_cfg.backend = 'gloo'
-    if cfg.get('model_wrapper_cfg') is not None:
-        cfg.model_wrapper_cfg.device_ids = None
-    else:
-        cfg.model_wrapper_cfg = dict(type='MMDistributedDataParallel',
-                                     device_ids=None)
-
-
-def init_cpu_process_group(cfg) -> None:
-    """mmengine's pytorch launcher calls ``torch.cuda.set_device`` before it
-    creates the process group, which fails without a GPU; so the group is
-    created here and the Runner uses it as it is."""
-    import torch.distributed as dist
-    if cfg.launcher == 'pytorch' and not dist.is_initialized():
-        dist.init_process_group(backend=cfg.env_cfg.dist_cfg.backend)
-
-
-def close_process_group() -> None:
-    """Wait for every rank, then tear the process group down explicitly.
-
-    Left to interpreter exit, a rank that finishes first can destroy its gloo
-    group while a peer still talks to it, and the C++ side aborts ("terminate
-    called without an active exception", SIGABRT) after all work is done.
-    """
-    import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
-
-
-def check_cfg_options(cfg, options: dict, config_path: str) -> None:
-    """Stop on any ``--cfg-options`` key that names nothing, at any depth,
-    before anything is built (see :mod:`mmsemsyn.config_check`)."""
-    import mmsemsyn  # noqa: F401  (applies the stack compat fixes)
-    from mmsemsyn.config_check import check_cfg_options as check
-    from mmsemsyn.utils import register_all_modules
-    register_all_modules(init_default_scope=False)
-    check(cfg, options, config_path)
-
-
-def cap_dataloader_workers(cfg) -> None:
-    """More data-loading workers than CPUs only add processes that compete
-    for the same cores (and a PyTorch warning): cap every dataloader's
-    ``num_workers`` at the CPUs this process may use."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        loader = cfg.get(key)
-        if not isinstance(loader, dict):
-            continue
-        workers = loader.get('num_workers', 0) or 0
-        if workers > cpus:
-            print(f'[mmsemsyn] {key}.num_workers={workers} capped at {cpus} '
-                  f'(the CPUs available here).', flush=True)
-            loader['num_workers'] = cpus
-
-
 def build_cfg(args) -> Config:
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'Config file not found: {args.config!r}')
+    """The config of ``args``: ``--cfg-options`` checked and merged, work
+    dir, ``--amp``, ``--resume`` / ``--load-from``, worker cap and the CPU
+    distributed set-up (:mod:`mmsemsyn.engine.launch`)."""
     import torch
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        check_cfg_options(cfg, args.cfg_options, args.config)
-        cfg.merge_from_dict(args.cfg_options)
+
+    from mmsemsyn.engine.launch import (
+        cap_dataloader_workers,
+        enable_amp,
+        load_config,
+        set_work_dir,
+        setup_cpu_distributed,
+    )
+    cfg = load_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    set_work_dir(cfg, args.work_dir, args.config)
     if args.amp or args.amp_dtype:
         enable_amp(cfg, args.amp_dtype or args.amp)
     if args.resume == 'auto':
@@ -234,47 +122,16 @@ def check_data(cfg) -> None:
             'them, or train without --check-data to meet them one by one.')
 
 
-def check_load_from(model, checkpoint: str, config: str) -> int:
-    """``--load-from`` initialises non-strictly (on purpose: CRN's 512p
-    stage reuses the 256p modules and skips the output conv), so a file
-    that shares no generator weight with the config's model -- a checkpoint
-    of another method -- would silently train from random weights (mmengine
-    only logs the missing keys). Stop in that case; return the number of
-    generator tensors that will load (same name and shape)."""
-    from mmengine.model import is_model_wrapper
-
-    from mmsemsyn.fileio import load_checkpoint_file
-    ckpt = load_checkpoint_file(checkpoint)
-    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
-    if not isinstance(state, dict):
-        raise ValueError(f'--load-from {checkpoint!r} holds no state dict.')
-    model = model.module if is_model_wrapper(model) else model
-    own = {f'generator.{k}': tuple(v.shape)
-           for k, v in model.generator.state_dict().items()}
-    # Files of a distributed run may carry DDP's 'generator.module.' infix
-    # (PlainCheckpointKeysHook removes it when loading).
-    matched = sum(
-        own.get(k.replace('generator.module.', 'generator.', 1)) == tuple(
-            getattr(v, 'shape', ())) for k, v in state.items())
-    if not matched:
-        raise ValueError(
-            f'--load-from {checkpoint!r} shares no generator weight (name '
-            f'and shape) with the model of {config!r} '
-            f'({type(model).__name__}, {type(model.generator).__name__}): '
-            'it is a checkpoint of another method or generator size, and '
-            'training would start from random weights. Give a checkpoint '
-            'of this config (or of its previous stage, e.g. the CRN 256p '
-            'file for crn_512p), or convert an official checkpoint with '
-            'tools/model_converters/official_to_mmsemsyn.py.')
-    return matched
-
-
 def main(argv=None):
     args = parse_args(argv)
     # Heavy imports only after the arguments are known to be fine.
     import torch
 
     import mmsemsyn  # noqa: F401  (applies the stack compat fixes)
+    from mmsemsyn.engine.launch import (
+        close_process_group,
+        init_cpu_process_group,
+    )
     from mmsemsyn.engine.runner.synthesis_runner import SynthesisRunner
     from mmsemsyn.models.pretrained.weights_error import (
         PretrainedWeightsError,
@@ -284,10 +141,18 @@ def main(argv=None):
     from mmsemsyn.work_dir_lock import acquire_work_dir
     register_all_modules(init_default_scope=False)
     cfg = build_cfg(args)
+    if args.load_from:
+        # Checked on the file the Runner reads (read once): a warm start
+        # may load a part of the generator, but not nothing.
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(
+            type='CheckpointFitHook', config=args.config, partial=True)]
     # Loop/sampler/scheduler units that disagree train forever or never
     # decay the lr, without any error: stop before anything is built.
     from mmsemsyn.engine.train_checks import check_train_schedule
     check_train_schedule(cfg, args.config)
+    # Class and channel counts agree with the data (filled where unset).
+    from mmsemsyn.dataset_facts import resolve_channels
+    resolve_channels(cfg, args.config)
     if args.check_data:
         check_data(cfg)
     # One process per work dir takes the lock (rank 0 of a distributed run).
@@ -300,8 +165,6 @@ def main(argv=None):
         if cfg.launcher != 'none' and not torch.cuda.is_available():
             init_cpu_process_group(cfg)
         runner = SynthesisRunner.from_cfg(cfg)
-        if args.load_from:
-            check_load_from(runner.model, args.load_from, args.config)
         runner.train()
         close_process_group()
     except PretrainedWeightsError as err:

@@ -11,20 +11,20 @@ path of its own) and turns the page's requests into inferencer calls;
 
 Everything on the page works in the model's class ids (0..C-1, the order of
 the dataset metainfo's ``classes``; the dontcare id where the dataset has
-one). Label maps reach the inferencer as files written in the convention of
-the config's ``LoadLabelMap`` (ids, colours, ``label_map``), so the editor's
-maps are read exactly as ``tools/infer.py`` reads a file.
+one). Painted maps reach the inferencer as arrays of those ids (its public
+array input); uploaded and test-sample files are read by the config's
+``LoadLabelMap`` through :meth:`SynthesisInferencer.read_maps`, exactly as
+``tools/infer.py`` reads a file.
 
 FastAPI is imported only by :func:`make_app` (``pip install -e .[editor]``):
 ``mmsemsyn.apis`` imports every submodule and must not need it.
 """
 import base64
 import copy
-import os
 import os.path as osp
 import tempfile
 import threading
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -55,15 +55,6 @@ def encode_png(array: np.ndarray) -> bytes:
     if not ok:
         raise OSError('PNG encoding failed.')
     return buf.tobytes()
-
-
-def write_png_atomic(path: str, array: np.ndarray) -> None:
-    """Write ``array`` as a PNG: to a temporary name, then renamed, so a
-    reader never sees half a file."""
-    tmp = f'{path}.{os.getpid()}.{threading.get_ident()}.tmp'
-    with open(tmp, 'wb') as f:
-        f.write(encode_png(array))
-    os.replace(tmp, path)
 
 
 def _ids_dtype(max_id: int):
@@ -181,9 +172,8 @@ class EditorSession:
         if self._samples is None:
             from mmengine.registry import DefaultScope
 
-            from mmsemsyn.apis.inferencer import _dataset_cfg
             from mmsemsyn.registry import DATASETS
-            cfg = copy.deepcopy(_dataset_cfg(self.inferencer.cfg))
+            cfg = copy.deepcopy(self.inferencer.dataset_cfg)
             cfg['pipeline'] = []
             cfg['lazy_init'] = False
             try:
@@ -227,12 +217,8 @@ class EditorSession:
         label, inst = info.get('gt_label'), info.get('gt_inst')
         if label is None:
             # File datasets: read as the inferencer reads files.
-            results = self.inferencer._compose(
-                bool(info.get('inst_path')), True, None, False,
-                pack=False)(dict(label_path=info['label_path'],
-                                 inst_path=info.get('inst_path'),
-                                 palette=self.palette))
-            label, inst = results['gt_label'], results.get('gt_inst')
+            label, inst = self.inferencer.read_maps(info['label_path'],
+                                                    info.get('inst_path'))
         return self._fit(np.asarray(label), None if inst is None else
                          np.asarray(inst), f'test sample {index}')
 
@@ -253,10 +239,7 @@ class EditorSession:
         from mmsemsyn.datasets.transforms.loading import map_colors_to_ids
         path, img = self._save_and_read(data, filename, 'upload', 'stored')
         try:
-            results = self.inferencer._compose(False, True, None, False,
-                                               pack=False)(
-                dict(label_path=path, palette=self.palette))
-            label, err = np.asarray(results['gt_label']), None
+            label, err = self.inferencer.read_maps(path)[0], None
         except Exception as error:  # noqa: BLE001
             label, err = None, error
         if (label is None or not self._valid(label)) and img.ndim == 3:
@@ -355,26 +338,6 @@ class EditorSession:
         self.z_seed = int(seed)
 
     # ---- generation -------------------------------------------------------
-    def label_file_array(self, label: np.ndarray) -> np.ndarray:
-        """The model's ids → the array ``LoadLabelMap`` of the config reads
-        back as those ids (colours for colour-label configs, the inverse
-        of its ``label_map``)."""
-        from mmsemsyn.apis.inferencer import _dataset_cfg, _find
-        step = _find(_dataset_cfg(self.inferencer.cfg).get('pipeline'),
-                     'LoadLabelMap') or {}
-        if step.get('color_palette') is not None:
-            palette = self.palette if step['color_palette'] is True else \
-                step['color_palette']
-            lut = np.zeros((max(256, self.num_classes), 3), np.uint8)
-            lut[:len(palette)] = np.asarray(palette, np.uint8)
-            return lut[label]
-        out = label.copy()
-        for old, new in (step.get('label_map') or {}).items():
-            out[label == new] = old
-        if step.get('reduce_zero_label'):
-            out = np.where(label == 255, 0, label + 1)
-        return out.astype(_ids_dtype(int(out.max(initial=0))))
-
     def generate(self, label: np.ndarray, inst: Optional[np.ndarray] = None,
                  class_noise: Optional[Dict[str, float]] = None,
                  styles: Optional[Dict[str, int]] = None) -> np.ndarray:
@@ -403,14 +366,9 @@ class EditorSession:
             raise EditorInputError(f'canvas ids {bad.tolist()} are not '
                                    'classes of this model.')
         with self._lock:
-            label_path = osp.join(self._tmp.name, 'canvas_label.png')
-            write_png_atomic(label_path, self.label_file_array(label))
-            insts = None
+            item = dict(label=label, name='canvas')
             if self.uses_instances and inst is not None:
-                inst_path = osp.join(self._tmp.name, 'canvas_inst.png')
-                write_png_atomic(inst_path, np.asarray(inst).astype(
-                    np.uint16))
-                insts = [inst_path]
+                item['inst'] = np.asarray(inst, np.int64)
             extra = {}
             if self.has_styles:
                 extra['style_seed'] = self.seed
@@ -418,7 +376,8 @@ class EditorSession:
                     extra['style_indices'] = {int(k): int(v)
                                               for k, v in styles.items()}
             if self.has_vae and self.style_image is not None:
-                extra = self._style_inputs(label.shape)
+                # The style photo is the real image the VAE encoder reads.
+                extra, item['style'] = {}, self.style_image
             noise = None
             if self.has_class_noise:
                 try:
@@ -434,20 +393,11 @@ class EditorSession:
                 if self.inferencer.device.type == 'cuda':
                     torch.cuda.manual_seed_all(seed)
                 photo = self.inferencer(
-                    [label_path], insts, extra_inputs=extra or None,
-                    class_noise=noise, progress=False)[0]
+                    [item], extra_inputs=extra or None, class_noise=noise,
+                    progress=False)[0]
             self.last_label = label.copy()
             self.last_photo = photo
             return photo
-
-    def _style_inputs(self, hw: Sequence[int]) -> dict:
-        """The style photo as the real image the VAE encoder reads:
-        (1, 3, h, w) in [-1, 1] at the generation size."""
-        gh, gw = self.inferencer.generation_size(*hw)
-        img = cv2.resize(self.style_image, (gw, gh),
-                         interpolation=cv2.INTER_AREA)
-        tensor = torch.from_numpy(img).permute(2, 0, 1)[None].float()
-        return dict(img=tensor / 127.5 - 1)
 
     def label_png(self) -> bytes:
         """The last generated map as an ids PNG (model class ids)."""

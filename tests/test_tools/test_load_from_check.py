@@ -5,12 +5,10 @@ resolution stage) and DDP-infixed files still pass."""
 import pytest
 import torch
 import torch.nn as nn
-from tiny_train_configs import load_tool
 
+from mmsemsyn.engine.checkpoint import check_load_from
 from mmsemsyn.models.generators.crn import CRNGenerator
 from mmsemsyn.models.generators.denoising_gan import DenoisingGANGenerator
-
-check_load_from = load_tool('train').check_load_from
 
 
 class Holder(nn.Module):

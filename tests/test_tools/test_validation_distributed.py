@@ -12,13 +12,13 @@ from tiny_train_configs import REPO, write_tiny_config
 # (rank 0). The weights are the seeded initialisation, equal on every rank.
 SCRIPT = '''
 import json, os, sys
-sys.path.insert(0, os.path.join({repo!r}, 'tools'))
 from mmengine.config import Config
 from mmengine.runner import Runner
 import mmsemsyn
+from mmsemsyn.engine.launch import (close_process_group,
+                                    init_cpu_process_group,
+                                    setup_cpu_distributed)
 from mmsemsyn.utils import register_all_modules
-from train import (close_process_group, init_cpu_process_group,
-                   setup_cpu_distributed)
 
 register_all_modules(init_default_scope=False)
 cfg = Config.fromfile(sys.argv[1])

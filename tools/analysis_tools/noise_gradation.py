@@ -59,12 +59,10 @@ def class_index(inferencer: SynthesisInferencer, cls) -> int:
 def label_ids(inferencer: SynthesisInferencer, label: str,
               inst: Optional[str] = None) -> torch.Tensor:
     """The (H, W) ids of ``label`` as the model reads them (the config's
-    test pipeline: palette decoding, resize)."""
-    packed = inferencer._load(label, inst)
-    if isinstance(packed, tuple):  # (packed sample, sizes)
-        packed = packed[0]
-    ids = packed['inputs']['label']
-    return torch.as_tensor(ids).long().reshape(ids.shape[-2:])
+    test pipeline's loader: palette decoding, ``label_map``), at the label
+    map's own size."""
+    ids, _ = inferencer.read_maps(label, inst)
+    return torch.from_numpy(ids).long()
 
 
 def gradation(inferencer: SynthesisInferencer, label: str, class_id: int,
