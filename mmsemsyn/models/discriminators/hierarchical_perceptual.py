@@ -25,11 +25,17 @@ from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
+from mmengine.model import BaseModule
 
 from mmsemsyn.models.discriminators.multiscale import run_on_pyramid
 from mmsemsyn.models.layers.mini_inception import MiniInceptionBlock
 from mmsemsyn.models.layers.norm import build_norm_layer
 from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
+from mmsemsyn.models.layers.weight_init import (
+    BaseNetwork,
+    normal_conv_init,
+    xavier_init_weights,
+)
 from mmsemsyn.models.pretrained.vgg import VGGFeatureExtractor
 from mmsemsyn.models.pretrained.weights_error import (
     locate_pretrained,
@@ -41,7 +47,7 @@ VGG16_POOL_CHANNELS = (256, 512, 512)  # pool3, pool4, pool5
 
 
 @MODELS.register_module()
-class HierarchicalPerceptualDiscriminator(nn.Module):
+class HierarchicalPerceptualDiscriminator(BaseNetwork):
     """Args:
         in_channels: input channels (3 for V1; semantic_nc + 3 for V2).
         num_levels: hierarchy levels (1..3): D1/D2/D3 of the paper have
@@ -81,6 +87,11 @@ class HierarchicalPerceptualDiscriminator(nn.Module):
                  init_type: Optional[str] = 'xavier',
                  init_gain: float = 0.02):
         super().__init__()
+        if init_type not in ('xavier', 'normal', None):
+            raise ValueError(f"init_type must be 'xavier', 'normal' or None, "
+                             f'got {init_type!r}')
+        self.init_type = init_type
+        self.init_gain = init_gain
         if not 1 <= num_levels <= 3:
             raise ValueError(f'num_levels must be 1, 2 or 3 (VGG16 pool3..'
                              f'pool5), got {num_levels}')
@@ -128,24 +139,22 @@ class HierarchicalPerceptualDiscriminator(nn.Module):
                     ]
             head.append(nn.Conv2d(feat_channels, 1, 5, 1, 2))
             self.out.append(nn.Sequential(*head))
-        self.init_weights(init_type, init_gain)
+        self.finish_init()
 
-    def init_weights(self, init_type: Optional[str], gain: float) -> None:
-        if init_type is None:
+    def init_weights(self) -> None:
+        """``init_type`` with ``init_gain`` on every part but the frozen VGG
+        branch: 'xavier' = :func:`xavier_init_weights`, 'normal' =
+        :func:`normal_conv_init`, None = PyTorch's defaults."""
+        if self.init_type is None:
             settle_spectral_norm(self)
             return
-        if init_type not in ('xavier', 'normal'):
-            raise ValueError(f"init_type must be 'xavier', 'normal' or None, "
-                             f'got {init_type!r}')
-        from mmsemsyn.models.generators.lab2pix_v1 import normal_conv_init
-        from mmsemsyn.models.generators.spade import xavier_init_weights
         for name, child in self.named_children():
             if name == 'vgg':
                 continue
-            if init_type == 'xavier':
-                xavier_init_weights(child, gain)
+            if self.init_type == 'xavier':
+                xavier_init_weights(child, self.init_gain)
             else:
-                normal_conv_init(child, gain)
+                normal_conv_init(child, self.init_gain)
         # valid sigma estimates in eval mode before any training forward
         settle_spectral_norm(self)
 
@@ -191,7 +200,7 @@ class HierarchicalPerceptualDiscriminator(nn.Module):
 
 
 @MODELS.register_module()
-class HierarchicalPerceptualDiscriminators(nn.Module):
+class HierarchicalPerceptualDiscriminators(BaseModule):
     """The independent discriminators of Lab2Pix, one per image scale.
 
     Scale ``i`` (finest first) gets a

@@ -4,12 +4,13 @@ from typing import List, Sequence
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.model import BaseModule
 
 from mmsemsyn.registry import MODELS
 
 
 @MODELS.register_module()
-class MultiScaleDiscriminator(nn.Module):
+class MultiScaleDiscriminator(BaseModule):
     """``num_D`` copies of a discriminator on an image pyramid.
 
     Pyramid level k is the input average-pooled k times (AvgPool 3,

@@ -4,14 +4,14 @@ from typing import List
 import torch
 import torch.nn as nn
 
-from mmsemsyn.models.generators.unet import init_normal
 from mmsemsyn.models.layers.norm import build_norm_layer
 from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
+from mmsemsyn.models.layers.weight_init import BaseNetwork, normal_init_weights
 from mmsemsyn.registry import MODELS
 
 
 @MODELS.register_module()
-class PatchDiscriminator(nn.Module):
+class PatchDiscriminator(BaseNetwork):
     """N-layer PatchGAN.
 
     conv4 s2 (no norm) + LReLU 0.2; ``n_layers - 1`` conv4 s2 + norm + LReLU
@@ -52,8 +52,14 @@ class PatchDiscriminator(nn.Module):
         blocks.append([nn.Conv2d(nf, 1, kw, 1, padding)])
         self.blocks = nn.ModuleList(nn.Sequential(*b) for b in blocks)
         self.return_features = return_features
-        init_normal(self, init_gain)
-        # valid sigma estimates in eval mode before any training forward
+        self.init_gain = init_gain
+        self.finish_init()
+
+    def init_weights(self) -> None:
+        """pix2pix's N(0, init_gain) init (:func:`normal_init_weights`),
+        then spectral norm settled (valid sigma estimates in eval mode
+        before any training forward)."""
+        normal_init_weights(self, self.init_gain)
         settle_spectral_norm(self)
 
     def forward(self, x: torch.Tensor):

@@ -19,8 +19,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from mmsemsyn.models.generators.pix2pixhd import init_pix2pixhd
 from mmsemsyn.models.layers.norm import build_norm_layer
+from mmsemsyn.models.layers.weight_init import BaseNetwork, normal_conv_init
 from mmsemsyn.registry import MODELS
 
 StyleIndices = Union[None, int, Mapping]
@@ -58,7 +58,7 @@ def instance_mean_pool(feat: torch.Tensor, inst: torch.Tensor) -> torch.Tensor:
 
 
 @MODELS.register_module()
-class InstanceFeatureEncoder(nn.Module):
+class InstanceFeatureEncoder(BaseNetwork):
     """The official ``Encoder``: c7s1-nef, 4 x [conv3 s2], 4 x [convT3 s2],
     c7s1-feat_num, tanh; InstanceNorm (affine=False); then instance-wise
     average pooling. ``model.<i>`` keys follow the official layer order.
@@ -112,10 +112,11 @@ class InstanceFeatureEncoder(nn.Module):
                 torch.zeros(num_classes, n_clusters, feat_num))
             self.register_buffer('cluster_counts',
                                  torch.zeros(num_classes, dtype=torch.long))
-        self.init_weights()
+        self.finish_init()
 
     def init_weights(self):
-        init_pix2pixhd(self.model, self.init_gain)
+        """pix2pixHD's ``weights_init`` (:func:`normal_conv_init`)."""
+        normal_conv_init(self.model, self.init_gain)
 
     def forward(self, img: torch.Tensor, inst: torch.Tensor) -> torch.Tensor:
         """Instance-pooled features of a real photo (Sec. 3.4)."""

@@ -6,7 +6,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from mmsemsyn.models.generators.spade import xavier_init_weights
+from mmsemsyn.models.layers.weight_init import (
+    BaseNetwork,
+    xavier_init_weights,
+)
 from mmsemsyn.registry import MODELS
 
 
@@ -18,7 +21,7 @@ def _sn_in_conv(cin: int, cout: int) -> nn.Sequential:
 
 
 @MODELS.register_module()
-class SPADEVAEEncoder(nn.Module):
+class SPADEVAEEncoder(BaseNetwork):
     """Image -> (mu, logvar) of a ``z_dim`` Gaussian style code.
 
     The image is always resized (bilinear) to ``input_size`` (256 in the
@@ -48,7 +51,13 @@ class SPADEVAEEncoder(nn.Module):
                              f'{self.num_layers} stride-2 layers.')
         self.fc_mu = nn.Linear(ndf * 8 * s0 * s0, z_dim)
         self.fc_var = nn.Linear(ndf * 8 * s0 * s0, z_dim)
-        xavier_init_weights(self, init_gain)
+        self.init_gain = init_gain
+        self.finish_init()
+
+    def init_weights(self) -> None:
+        """SPADE's ``init_weights('xavier', init_gain)``
+        (:func:`xavier_init_weights`)."""
+        xavier_init_weights(self, self.init_gain)
 
     def forward(self, img: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         size = (self.input_size, self.input_size)

@@ -29,6 +29,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from mmsemsyn.models.layers.weight_init import BaseNetwork, glorot_uniform_init
 from mmsemsyn.registry import MODELS
 
 # slim.layer_norm's variance epsilon in TF 1.x.
@@ -103,7 +104,7 @@ class RefinementModule(nn.Module):
 
 
 @MODELS.register_module()
-class CRNGenerator(nn.Module):
+class CRNGenerator(BaseNetwork):
     """Cascaded Refinement Network generator.
 
     Args:
@@ -163,21 +164,14 @@ class CRNGenerator(nn.Module):
             raise ValueError(f'CRNGenerator: frozen_stages must be in '
                              f'0..{len(channels)}, got {frozen_stages}.')
         self.frozen_stages = frozen_stages
-        self.init_weights()
+        self.finish_init()
         for module in self.refinement_modules[:frozen_stages]:
             module.requires_grad_(False)
 
     def init_weights(self) -> None:
-        """slim.conv2d's defaults: Glorot-uniform kernels, zero biases;
-        layer norm scale 1, offset 0."""
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.xavier_uniform_(m.weight)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.GroupNorm):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        """TF-slim's defaults of the official code
+        (:func:`glorot_uniform_init`)."""
+        glorot_uniform_init(self)
 
     @property
     def num_modules(self) -> int:

@@ -13,8 +13,8 @@ import torch.nn as nn
 
 from mmsemsyn.models.layers.norm import build_norm_layer
 from mmsemsyn.models.layers.resnet_block import ResnetBlock
+from mmsemsyn.models.layers.weight_init import BaseNetwork, normal_init_weights
 from mmsemsyn.registry import MODELS
-from .unet import init_normal
 
 
 def _conv_block(conv: nn.Module, channels: int, norm: str,
@@ -26,7 +26,7 @@ def _conv_block(conv: nn.Module, channels: int, norm: str,
 
 
 @MODELS.register_module()
-class DenoisingGANGenerator(nn.Module):
+class DenoisingGANGenerator(BaseNetwork):
     """Encoder (stem + two k4 s2 convs) -> nine residual blocks -> two k4 s2
     deconvs -> output conv + tanh, with U-Net skips (channel concatenation)
     from each encoder level to the decoder layer that reads that resolution.
@@ -92,7 +92,13 @@ class DenoisingGANGenerator(nn.Module):
         self.out = nn.Sequential(
             nn.Conv2d(ngf * skip, out_channels, 7, 1, 3,
                       padding_mode='reflect'), nn.Tanh())
-        init_normal(self, init_gain)
+        self.init_gain = init_gain
+        self.finish_init()
+
+    def init_weights(self) -> None:
+        """pix2pix's N(0, init_gain) init (:func:`normal_init_weights`; the
+        paper names no scheme)."""
+        normal_init_weights(self, self.init_gain)
 
     def _join(self, x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
         return torch.cat([x, skip], 1) if self.use_skips else x

@@ -13,24 +13,8 @@ from mmsemsyn.models.layers.dg_norm import (
 from mmsemsyn.models.layers.lsca import LSCA
 from mmsemsyn.models.layers.norm import build_norm_layer
 from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
+from mmsemsyn.models.layers.weight_init import BaseNetwork, normal_conv_init
 from mmsemsyn.registry import MODELS
-
-
-def normal_conv_init(module: nn.Module, gain: float = 0.02,
-                     skip: Optional[nn.Module] = None) -> None:
-    """The official V1 ``weights_init``: every conv weight ~ N(0, gain),
-    biases and Linear layers left at PyTorch's defaults (BatchNorm scales
-    N(1, gain)). ``skip``: a frozen submodule to leave untouched."""
-    skipped = set(skip.modules()) if skip is not None else set()
-    for m in module.modules():
-        if m in skipped:
-            continue
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
-            weight = getattr(m, 'weight_orig', m.weight)
-            nn.init.normal_(weight, 0.0, gain)
-        elif isinstance(m, nn.BatchNorm2d) and m.weight is not None:
-            nn.init.normal_(m.weight, 1.0, gain)
-            nn.init.zeros_(m.bias)
 
 
 class SketchLabelEncoder(nn.Sequential):
@@ -52,7 +36,7 @@ class SketchLabelEncoder(nn.Sequential):
 
 
 @MODELS.register_module()
-class Lab2PixV1Generator(nn.Module):
+class Lab2PixV1Generator(BaseNetwork):
     """Label-adaptive generator producing three scales in one pass (the
     official ``LabelAdaptiveGenerator``).
 
@@ -148,8 +132,14 @@ class Lab2PixV1Generator(nn.Module):
             # Block i normalises at stride 2**(7 - i) of the output.
             self.global_encoder = GlobalLabelEncoder(label_nc,
                                                      global_channels, 64, 8)
-        if init_gain is not None:
-            normal_conv_init(self, init_gain)
+        self.init_gain = init_gain
+        self.finish_init()
+
+    def init_weights(self) -> None:
+        """The official V1 ``weights_init`` (:func:`normal_conv_init`;
+        ``init_gain=None``: PyTorch's defaults)."""
+        if self.init_gain is not None:
+            normal_conv_init(self, self.init_gain)
         # the global encoder's spectral norm (ablation H_u): valid in eval
         settle_spectral_norm(self)
 

@@ -5,18 +5,18 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from mmsemsyn.models.generators.spade import (
-    NUM_UP_LAYERS,
-    spade_block_layout,
-    xavier_init_weights,
-)
+from mmsemsyn.models.generators.spade import NUM_UP_LAYERS, spade_block_layout
 from mmsemsyn.models.layers.dg_norm import DGNormResBlock, GlobalLabelEncoder
 from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
+from mmsemsyn.models.layers.weight_init import (
+    BaseNetwork,
+    xavier_init_weights,
+)
 from mmsemsyn.registry import MODELS
 
 
 @MODELS.register_module()
-class Lab2PixV2Generator(nn.Module):
+class Lab2PixV2Generator(BaseNetwork):
     """SPADE-style generator whose residual blocks use DG-Norm (Eq. 3-5),
     with the global label encoder (the official
     ``LabelComprehensiveGenerator``).
@@ -85,8 +85,15 @@ class Lab2PixV2Generator(nn.Module):
             setattr(self, name, block(fin, fout))
         self.conv_img = nn.Conv2d(self.block_layout[-1][2], out_channels, 3,
                                   padding=1)
-        if init_gain is not None:
-            xavier_init_weights(self, init_gain)  # settles spectral norm too
+        self.init_gain = init_gain
+        self.finish_init()
+
+    def init_weights(self) -> None:
+        """The official ``init_weights('xavier', init_gain)``
+        (:func:`xavier_init_weights`, which settles spectral norm too); with
+        ``init_gain=None`` PyTorch's defaults."""
+        if self.init_gain is not None:
+            xavier_init_weights(self, self.init_gain)
         else:
             settle_spectral_norm(self)
 

@@ -25,8 +25,12 @@ import torch.nn.functional as F
 
 from mmsemsyn.models.layers.resnet_block import ResnetBlock
 from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
+from mmsemsyn.models.layers.weight_init import (
+    BaseNetwork,
+    xavier_init_weights,
+)
 from mmsemsyn.registry import MODELS
-from .spade import SPADEGenerator, xavier_init_weights
+from .spade import SPADEGenerator
 
 CLASS_CONV_IMPLS = ('auto', 'label', 'grouped', 'loop')
 
@@ -227,7 +231,7 @@ def semantic_guided_pooling(feat: torch.Tensor,
 
 
 @MODELS.register_module()
-class LGGANGenerator(nn.Module):
+class LGGANGenerator(BaseNetwork):
     """LGGAN generator (semantic image synthesis).
 
     Args:
@@ -308,9 +312,16 @@ class LGGANGenerator(nn.Module):
         if self.use_weight_map:
             self.weight_map_generator = nn.Sequential(
                 conv_transpose_upsampler(ngf * 4), nn.Conv2d(ngf, 2, 1))
-        if init_gain is not None:
-            # the official create_network re-initialises the whole G
-            xavier_init_weights(self, init_gain)  # settles spectral norm too
+        self.init_gain = init_gain
+        self.finish_init()
+
+    def init_weights(self) -> None:
+        """The official ``init_weights('xavier', init_gain)`` of the whole G
+        (:func:`xavier_init_weights`, which settles spectral norm too); the
+        inner SPADE decoder is built without its own init for that reason.
+        ``init_gain=None``: PyTorch's defaults."""
+        if self.init_gain is not None:
+            xavier_init_weights(self, self.init_gain)
         else:
             settle_spectral_norm(self)
 

@@ -24,8 +24,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from mmsemsyn.models.generators.unet import init_normal
 from mmsemsyn.models.layers.resnet_block import ResnetBlock
+from mmsemsyn.models.layers.weight_init import BaseNetwork, normal_init_weights
 from mmsemsyn.registry import MODELS
 
 
@@ -51,7 +51,7 @@ def _to_rgb(in_channels: int, out_channels: int) -> nn.Sequential:
 
 
 @MODELS.register_module()
-class LGGANCrossViewGenerator(nn.Module):
+class LGGANCrossViewGenerator(BaseNetwork):
     """Local class-specific + global generator with pixel-level fusion.
 
     Args:
@@ -99,8 +99,14 @@ class LGGANCrossViewGenerator(nn.Module):
         self.unused_class_heads = nn.ModuleList(
             _to_rgb(ngf, out_channels)
             for _ in range(num_unused_class_convs))
-        init_normal(self, init_gain)
+        self.init_gain = init_gain
+        self.finish_init()
         self.unused_class_heads.requires_grad_(False)
+
+    def init_weights(self) -> None:
+        """The official ``init_weights(net, 'normal', init_gain)``
+        (:func:`normal_init_weights`)."""
+        normal_init_weights(self, self.init_gain)
 
     def forward(self, x: torch.Tensor,
                 masks: torch.Tensor) -> Dict[str, torch.Tensor]:

@@ -18,19 +18,8 @@ import torch.nn.functional as F
 
 from mmsemsyn.models.layers.norm import build_norm_layer
 from mmsemsyn.models.layers.resnet_block import ResnetBlock
+from mmsemsyn.models.layers.weight_init import BaseNetwork, normal_conv_init
 from mmsemsyn.registry import MODELS
-
-
-def init_pix2pixhd(module: nn.Module, gain: float = 0.02) -> None:
-    """The official ``weights_init``: conv weights ~ N(0, gain), affine norm
-    scales ~ N(1, gain) with zero shift; conv *biases keep PyTorch's default*
-    (the official init does not touch them)."""
-    for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
-            nn.init.normal_(m.weight, 0.0, gain)
-        elif isinstance(m, nn.BatchNorm2d):
-            nn.init.normal_(m.weight, 1.0, gain)
-            nn.init.zeros_(m.bias)
 
 
 def _global_layers(in_channels: int, out_channels: int, ngf: int,
@@ -67,7 +56,7 @@ def _check_divisible(x: torch.Tensor, factor: int, name: str) -> None:
 
 
 @MODELS.register_module()
-class GlobalGenerator(nn.Module):
+class GlobalGenerator(BaseNetwork):
     """pix2pixHD G1 (``--netG global``): 4 stride-2 downsamplings, 9
     residual blocks at ``ngf * 16`` = 1024 channels, 4 transposed-conv
     upsamplings, InstanceNorm (affine=False), N(0, 0.02) init.
@@ -86,10 +75,11 @@ class GlobalGenerator(nn.Module):
         self.init_gain = init_gain
         self.model = nn.Sequential(*_global_layers(
             in_channels, out_channels, ngf, n_downsampling, n_blocks, norm))
-        self.init_weights()
+        self.finish_init()
 
     def init_weights(self):
-        init_pix2pixhd(self, self.init_gain)
+        """pix2pixHD's ``weights_init`` (:func:`normal_conv_init`)."""
+        normal_conv_init(self, self.init_gain)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         _check_divisible(x, 2**self.n_downsampling, 'GlobalGenerator')
@@ -97,7 +87,7 @@ class GlobalGenerator(nn.Module):
 
 
 @MODELS.register_module()
-class LocalEnhancer(nn.Module):
+class LocalEnhancer(BaseNetwork):
     """pix2pixHD G = {G1, G2, ...} (``--netG local``), Sec. 3.2.
 
     The inner global generator (width ``ngf * 2**n_local_enhancers``, its
@@ -145,10 +135,11 @@ class LocalEnhancer(nn.Module):
                          nn.Conv2d(ngf, out_channels, 7), nn.Tanh()]
             setattr(self, f'model{n}_1', nn.Sequential(*front))
             setattr(self, f'model{n}_2', nn.Sequential(*back))
-        self.init_weights()
+        self.finish_init()
 
     def init_weights(self):
-        init_pix2pixhd(self, self.init_gain)
+        """pix2pixHD's ``weights_init`` (:func:`normal_conv_init`)."""
+        normal_conv_init(self, self.init_gain)
 
     @property
     def global_prefix(self) -> str:

@@ -18,37 +18,18 @@ import torch.nn.functional as F
 
 from mmsemsyn.models.layers.spade import SPADEResBlock
 from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
+from mmsemsyn.models.layers.weight_init import (
+    BaseNetwork,
+    xavier_init_weights,
+)
 from mmsemsyn.registry import MODELS
 
+# Transitional re-export: the committed synthesizers/spade.py still imports
+# it from here. Import it from mmsemsyn.models.layers.weight_init.
+__all__ = ['NUM_UP_LAYERS', 'SPADEGenerator', 'count_parameters',
+           'spade_block_layout', 'xavier_init_weights']
+
 NUM_UP_LAYERS = {'normal': 5, 'more': 6, 'most': 7}
-
-
-def xavier_init_weights(module: nn.Module, gain: float = 0.02) -> None:
-    """The SPADE code base's ``init_weights('xavier', 0.02)``: xavier-normal
-    conv/linear weights, zero biases, N(1, gain) for affine BatchNorm.
-
-    For spectral-normed convs the official init writes through ``weight.data``,
-    which shares storage with ``weight_orig``; we initialise ``weight_orig``
-    directly, which is the same thing. The spectral-norm vectors are then
-    settled on the new weights (:func:`settle_spectral_norm`), so the network
-    gives finite outputs in eval mode before any training forward.
-    """
-    for m in module.modules():
-        name = type(m).__name__
-        if 'BatchNorm2d' in name:
-            if getattr(m, 'weight', None) is not None:
-                nn.init.normal_(m.weight, 1.0, gain)
-            if getattr(m, 'bias', None) is not None:
-                nn.init.zeros_(m.bias)
-        elif 'Conv' in name or 'Linear' in name:
-            weight = getattr(m, 'weight_orig', None)
-            if weight is None:
-                weight = getattr(m, 'weight', None)
-            if isinstance(weight, nn.Parameter):
-                nn.init.xavier_normal_(weight, gain=gain)
-            if getattr(m, 'bias', None) is not None:
-                nn.init.zeros_(m.bias)
-    settle_spectral_norm(module)
 
 
 def spade_block_layout(ngf: int, num_upsampling_layers: str
@@ -73,7 +54,7 @@ def spade_block_layout(ngf: int, num_upsampling_layers: str
 
 
 @MODELS.register_module()
-class SPADEGenerator(nn.Module):
+class SPADEGenerator(BaseNetwork):
     """SPADE generator.
 
     ``head`` selects what feeds the first block:
@@ -153,8 +134,15 @@ class SPADEGenerator(nn.Module):
         for name, fin, fout, _ in self.block_layout:
             setattr(self, name, block(fin, fout))
         self.conv_img = nn.Conv2d(self.block_layout[-1][2], 3, 3, padding=1)
-        if init_gain is not None:
-            xavier_init_weights(self, init_gain)
+        self.init_gain = init_gain
+        self.finish_init()
+
+    def init_weights(self) -> None:
+        """SPADE's xavier init (:func:`xavier_init_weights`); with
+        ``init_gain=None`` PyTorch's defaults (a host network such as
+        LGGAN's initialises it), spectral norm settled either way."""
+        if self.init_gain is not None:
+            xavier_init_weights(self, self.init_gain)
         else:
             settle_spectral_norm(self)
 

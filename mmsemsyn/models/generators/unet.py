@@ -3,6 +3,7 @@ import torch
 import torch.nn as nn
 
 from mmsemsyn.models.layers.norm import build_norm_layer
+from mmsemsyn.models.layers.weight_init import BaseNetwork, normal_init_weights
 from mmsemsyn.registry import MODELS
 
 
@@ -46,7 +47,7 @@ class UnetSkipBlock(nn.Module):
 
 
 @MODELS.register_module()
-class UnetGenerator(nn.Module):
+class UnetGenerator(BaseNetwork):
     """U-Net with ``num_downs`` stride-2 levels (8 for 256x256 input).
 
     Dropout 0.5 sits in the ``num_downs - 5`` levels just outside the
@@ -72,10 +73,11 @@ class UnetGenerator(nn.Module):
                                    norm=norm)
         self.num_downs = num_downs
         self.init_gain = init_gain
-        self.init_weights()
+        self.finish_init()
 
     def init_weights(self):
-        init_normal(self, self.init_gain)
+        """pix2pix's N(0, init_gain) init (:func:`normal_init_weights`)."""
+        normal_init_weights(self, self.init_gain)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         factor = 2**self.num_downs
@@ -86,16 +88,3 @@ class UnetGenerator(nn.Module):
                 'or crop the data, or lower num_downs.')
         return self.model(x)
 
-
-def init_normal(module: nn.Module, gain: float = 0.02) -> None:
-    """N(0, gain) conv weights, N(1, gain) norm scales, zero biases: the
-    'normal' init of pix2pix / pix2pixHD."""
-    for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-            nn.init.normal_(m.weight, 0.0, gain)
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d)) and \
-                m.weight is not None:
-            nn.init.normal_(m.weight, 1.0, gain)
-            nn.init.zeros_(m.bias)
