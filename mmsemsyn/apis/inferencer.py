@@ -115,7 +115,9 @@ class SynthesisInferencer(BaseInferencer):
     overrides those; None with no zoo weights keeps the random
     initialisation (tests). The model is built without its
     :data:`~mmsemsyn.engine.checkpoint.TRAINING_ONLY` networks (no
-    discriminator, no VGG/Inception download) and the checkpoint loads with
+    discriminator, no VGG/Inception download; a synthesizer class whose
+    constructor needs one lists the others in a ``training_only``
+    attribute) and the checkpoint loads with
     :func:`~mmsemsyn.engine.checkpoint.load_model_checkpoint` (read once;
     a checkpoint of another model fails with the offending keys named).
 
@@ -242,10 +244,12 @@ class SynthesisInferencer(BaseInferencer):
         """Build the model without its training-only networks and load
         ``weights`` (the strict fit check names any mismatch)."""
         model_cfg = cfg.model.copy()
-        for key in TRAINING_ONLY:
-            if key in model_cfg:
-                model_cfg[key] = None
         with DefaultScope.overwrite_default_scope('mmsemsyn'):
+            model_cls = MODELS.get(model_cfg['type'])
+            # A method whose constructor needs one of them says so.
+            for key in getattr(model_cls, 'training_only', TRAINING_ONLY):
+                if key in model_cfg:
+                    model_cfg[key] = None
             model = MODELS.build(model_cfg)
         model.cfg = cfg
         if weights is not None:

@@ -42,7 +42,9 @@ __all__ = [
 
 #: Networks of a synthesizer that generation does not use. The inferencer
 #: builds the model without them (no VGG/Inception download, no
-#: discriminator) and the fit check of ``tools/test.py`` skips them.
+#: discriminator; a synthesizer class whose constructor needs one of them
+#: sets its own ``training_only`` tuple) and the fit check of
+#: ``tools/test.py`` skips them.
 TRAINING_ONLY = ('discriminator', 'losses')
 
 RevisedKeys = List[Tuple[str, str]]

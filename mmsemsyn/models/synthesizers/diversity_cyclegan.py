@@ -103,6 +103,10 @@ class DiversityCycleGAN(BaseSynthesisGAN):
     """
 
     default_update_order = 'd_then_g'
+    # Built with its discriminator even for inference (the constructor
+    # checks it); only the losses are left out (see
+    # mmsemsyn.engine.checkpoint.TRAINING_ONLY).
+    training_only = ('losses', )
 
     def __init__(self, *args, layout_generator: dict,
                  layout_discriminator: dict, pool_size: int = 50,
