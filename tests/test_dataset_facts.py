@@ -156,3 +156,40 @@ def test_id_lists_and_maps_are_held_by_the_datasets():
         CityscapesDataset.METAINFO['background_ids'])
     # road (7) is background, car (26) foreground
     assert 7 in mask.background_ids and 26 not in mask.background_ids
+
+
+def test_one_scheduler_list_serves_every_optimizer():
+    """The configs give ``param_scheduler`` as ONE list: mmengine's Runner
+    builds a scheduler from it for every optimizer of the OptimWrapperDict,
+    each with its own state (what the per-network copies did)."""
+    import torch
+    from mmengine.optim import OptimWrapper, OptimWrapperDict
+    from mmengine.runner import Runner
+
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs/pix2pix/pix2pix_synthetic.py'))
+    assert isinstance(cfg.param_scheduler, list)
+
+    class _Runner:  # the attributes build_param_scheduler reads
+        _train_loop = None
+        train_dataloader = [None] * 4
+
+    runner = _Runner()
+    params = {k: torch.nn.Parameter(torch.zeros(1)) for k in ('g', 'd')}
+    runner.optim_wrapper = OptimWrapperDict(
+        generator=OptimWrapper(torch.optim.Adam([params['g']], lr=2e-4)),
+        discriminator=OptimWrapper(torch.optim.Adam([params['d']], lr=4e-4)))
+    runner._build_param_scheduler = \
+        lambda s, o: Runner._build_param_scheduler(runner, s, o)
+    scheds = Runner.build_param_scheduler(runner, cfg.param_scheduler)
+    assert set(scheds) == {'generator', 'discriminator'}
+    n_iters = cfg.param_scheduler[0].begin
+    for _ in range(n_iters + 250):  # half-way through the decay
+        for name in scheds:
+            runner.optim_wrapper[name].step()
+            scheds[name][0].step()
+    lrs = {k: runner.optim_wrapper[k].param_groups[0]['lr'] for k in scheds}
+    # each network decays from its own lr by the same factor (~1/2 here)
+    assert lrs['generator'] / 2e-4 == pytest.approx(0.5, abs=0.01)
+    assert lrs['discriminator'] / 4e-4 == pytest.approx(
+        lrs['generator'] / 2e-4)

@@ -21,13 +21,9 @@ test_evaluator = [dict(type='PixelMetrics', scale='[0,1]')]
 n_iters = 300
 n_iters_decay = 300
 train_cfg = dict(max_iters=n_iters + n_iters_decay)
-param_scheduler = dict(
-    generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                    by_epoch=False, begin=n_iters,
-                    end=n_iters + n_iters_decay)],
-    discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                        by_epoch=False, begin=n_iters,
-                        end=n_iters + n_iters_decay)])
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1.0, end_factor=0.0, by_epoch=False,
+         begin=n_iters, end=n_iters + n_iters_decay)]
 default_hooks = dict(
     logger=dict(interval=20),
     # keep the best checkpoint by PSNR when validation runs (the synthetic

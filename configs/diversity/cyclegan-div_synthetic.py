@@ -33,13 +33,9 @@ val_dataloader = dict(dataset=dict(img_size=img_size))
 n_iters = 200
 n_iters_decay = 200
 train_cfg = dict(max_iters=n_iters + n_iters_decay, val_interval=200)
-param_scheduler = dict(
-    generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                    by_epoch=False, begin=n_iters,
-                    end=n_iters + n_iters_decay)],
-    discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                        by_epoch=False, begin=n_iters,
-                        end=n_iters + n_iters_decay)])
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1.0, end_factor=0.0, by_epoch=False,
+         begin=n_iters, end=n_iters + n_iters_decay)]
 default_hooks = dict(
     logger=dict(interval=20),
     # Validation: PSNR on 8 test scenes (against scenes the layouts were

@@ -7,6 +7,7 @@
 _base_ = [
     '../_base_/models/lab2pix_v1.py',
     '../_base_/evaluators/paper_protocol_cityscapes.py',
+    '../_base_/schedules/pix2pixhd_epoch_50-50.py',
     '../_base_/default_runtime.py',
 ]
 data_root = 'data/cityscapes'
@@ -45,16 +46,4 @@ test_dataloader = dict(
 val_dataloader = dict(test_dataloader, dataset=dict(
     test_dataloader['dataset'], indices=500))
 
-niter = 50
-niter_decay = 50
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=niter + niter_decay,
-                 val_interval=10)
-val_cfg = dict(type='SynthesisValLoop')
-test_cfg = dict(type='TestLoop')
-param_scheduler = dict(
-    generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                    by_epoch=True, begin=niter, end=niter + niter_decay + 1)],
-    discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                        by_epoch=True, begin=niter,
-                        end=niter + niter_decay + 1)])
 custom_hooks = [dict(type='SynthesisVisualizationHook', interval=1000)]

@@ -5,7 +5,7 @@
 _base_ = [
     '../_base_/models/lab2pix_v2.py',
     '../_base_/datasets/ade20k_256.py',
-    '../_base_/schedules/pix2pixhd_epoch.py',
+    '../_base_/schedules/pix2pixhd_epoch_50-50.py',
     '../_base_/default_runtime.py',
 ]
 model = dict(
@@ -20,13 +20,4 @@ model = dict(
 train_dataloader = dict(
     batch_size=10,
     sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True))
-niter = 50
-niter_decay = 50
-train_cfg = dict(max_epochs=niter + niter_decay)
-param_scheduler = dict(
-    generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                    by_epoch=True, begin=niter, end=niter + niter_decay + 1)],
-    discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                        by_epoch=True, begin=niter,
-                        end=niter + niter_decay + 1)])
 custom_hooks = [dict(type='SynthesisVisualizationHook', interval=1000)]

@@ -36,4 +36,4 @@ train_cfg = dict(max_epochs=n_epochs + n_epochs_decay)
 _decay = dict(type='LinearLR', start_factor=n_epochs_decay /
               (n_epochs_decay + 1), end_factor=0.0, by_epoch=True,
               begin=n_epochs - 1, end=n_epochs + n_epochs_decay)
-param_scheduler = dict(generator=[_decay], discriminator=[_decay])
+param_scheduler = [_decay]

@@ -33,7 +33,7 @@ train_cfg = dict(_delete_=True, type='IterBasedTrainLoop',
                  max_iters=n_iters + n_iters_decay, val_interval=10**9)
 _decay = dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
               by_epoch=False, begin=n_iters, end=n_iters + n_iters_decay)
-param_scheduler = dict(generator=[_decay], discriminator=[_decay])
+param_scheduler = [_decay]
 default_hooks = dict(
     logger=dict(interval=5),
     checkpoint=dict(by_epoch=False, interval=n_iters + n_iters_decay))

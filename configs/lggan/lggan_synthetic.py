@@ -24,16 +24,8 @@ test_dataloader = dict(dataset=dict(img_size=img_size))
 # Validate on (the first val_num_samples of) the same set.
 val_dataloader = test_dataloader
 
-n_iters = 100
-n_iters_decay = 100
-train_cfg = dict(max_iters=n_iters + n_iters_decay, val_interval=100)
-param_scheduler = dict(
-    generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                    by_epoch=False, begin=n_iters,
-                    end=n_iters + n_iters_decay)],
-    discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                        by_epoch=False, begin=n_iters,
-                        end=n_iters + n_iters_decay)])
+# The schedule base's 100 + 100 iterations; validate every 100.
+train_cfg = dict(val_interval=100)
 default_hooks = dict(
     logger=dict(interval=10),
     # Validation: PSNR on 8 test scenes; keep the best checkpoint.

@@ -31,13 +31,9 @@ iters_per_epoch = 400  # facades/train, batch size 1
 n_iters = 100 * iters_per_epoch
 n_iters_decay = 100 * iters_per_epoch
 train_cfg = dict(max_iters=n_iters + n_iters_decay)
-param_scheduler = dict(
-    generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                    by_epoch=False, begin=n_iters,
-                    end=n_iters + n_iters_decay)],
-    discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                        by_epoch=False, begin=n_iters,
-                        end=n_iters + n_iters_decay)])
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1.0, end_factor=0.0, by_epoch=False,
+         begin=n_iters, end=n_iters + n_iters_decay)]
 default_hooks = dict(checkpoint=dict(interval=iters_per_epoch * 20))
 custom_hooks = [dict(type='SynthesisVisualizationHook',
                      interval=iters_per_epoch * 5)]

@@ -15,13 +15,9 @@ model = dict(
 n_iters = 500
 n_iters_decay = 500
 train_cfg = dict(max_iters=n_iters + n_iters_decay, val_interval=250)
-param_scheduler = dict(
-    generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                    by_epoch=False, begin=n_iters,
-                    end=n_iters + n_iters_decay)],
-    discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                        by_epoch=False, begin=n_iters,
-                        end=n_iters + n_iters_decay)])
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1.0, end_factor=0.0, by_epoch=False,
+         begin=n_iters, end=n_iters + n_iters_decay)]
 default_hooks = dict(
     logger=dict(interval=20),
     # Validation: PSNR on 8 test scenes; keep the best checkpoint.

@@ -42,12 +42,9 @@ test_dataloader = dict(dataset=dict(pipeline=[
 val_dataloader = test_dataloader
 
 train_cfg = dict(max_epochs=niter + niter_decay)
-param_scheduler = dict(
-    generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                    by_epoch=True, begin=niter, end=niter + niter_decay + 1)],
-    discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                        by_epoch=True, begin=niter,
-                        end=niter + niter_decay + 1)])
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1.0, end_factor=0.0, by_epoch=True,
+         begin=niter, end=niter + niter_decay + 1)]
 custom_hooks = [
     dict(type='Pix2PixHDStagedTrainingHook',
          fix_global_epochs=niter_fix_global),

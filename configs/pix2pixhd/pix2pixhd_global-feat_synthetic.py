@@ -18,12 +18,9 @@ train_dataloader = dict(dataset=dict(num_samples=2000))
 niter = 4
 niter_decay = 4
 train_cfg = dict(max_epochs=niter + niter_decay)
-param_scheduler = dict(
-    generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                    by_epoch=True, begin=niter, end=niter + niter_decay + 1)],
-    discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                        by_epoch=True, begin=niter,
-                        end=niter + niter_decay + 1)])
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1.0, end_factor=0.0, by_epoch=True,
+         begin=niter, end=niter + niter_decay + 1)]
 default_hooks = dict(logger=dict(interval=100),
                      checkpoint=dict(interval=4, by_epoch=True, save_last=True))
 custom_hooks = [dict(type='SynthesisVisualizationHook', interval=500)]

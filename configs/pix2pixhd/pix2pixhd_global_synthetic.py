@@ -32,12 +32,9 @@ val_dataloader = test_dataloader
 niter = 10
 niter_decay = 10
 train_cfg = dict(max_epochs=niter + niter_decay, val_interval=5)
-param_scheduler = dict(
-    generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                    by_epoch=True, begin=niter, end=niter + niter_decay + 1)],
-    discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                        by_epoch=True, begin=niter,
-                        end=niter + niter_decay + 1)])
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1.0, end_factor=0.0, by_epoch=True,
+         begin=niter, end=niter + niter_decay + 1)]
 default_hooks = dict(
     logger=dict(interval=20),
     # Validation: PSNR on 8 test scenes; keep the best checkpoint.

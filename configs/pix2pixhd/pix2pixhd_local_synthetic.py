@@ -22,12 +22,9 @@ test_dataloader = dict(dataset=dict(img_size=img_size))
 # Validate on (the first val_num_samples of) the same set.
 val_dataloader = test_dataloader
 train_cfg = dict(max_epochs=niter + niter_decay)
-param_scheduler = dict(
-    generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                    by_epoch=True, begin=niter, end=niter + niter_decay + 1)],
-    discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                        by_epoch=True, begin=niter,
-                        end=niter + niter_decay + 1)])
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1.0, end_factor=0.0, by_epoch=True,
+         begin=niter, end=niter + niter_decay + 1)]
 default_hooks = dict(checkpoint=dict(interval=1))
 custom_hooks = [
     dict(type='Pix2PixHDStagedTrainingHook',

@@ -5,7 +5,7 @@
 _base_ = [
     '../_base_/models/spade.py',
     '../_base_/datasets/coco_stuff_256.py',
-    '../_base_/schedules/pix2pixhd_epoch.py',
+    '../_base_/schedules/pix2pixhd_epoch_50-50.py',
     '../_base_/default_runtime.py',
 ]
 num_classes = 182
@@ -15,15 +15,6 @@ model = dict(
                            use_instance_edges=True),
     generator=dict(semantic_nc=semantic_nc, num_upsampling_layers='normal'),
     discriminator=dict(discriminator=dict(in_channels=semantic_nc + 3)))
-niter = 50
-niter_decay = 50
-train_cfg = dict(max_epochs=niter + niter_decay)
-param_scheduler = dict(
-    generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                    by_epoch=True, begin=niter, end=niter + niter_decay + 1)],
-    discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                        by_epoch=True, begin=niter,
-                        end=niter + niter_decay + 1)])
 train_dataloader = dict(
     batch_size=4,  # per GPU; x 8 GPUs = paper's 32
     num_workers=2,

@@ -114,7 +114,9 @@ def test_pix2pix_facades_config():
     assert cfg.train_dataloader.batch_size == 1
     assert cfg.train_dataloader.dataset.type == 'FacadesDataset'
     assert cfg.train_cfg.max_iters == 80000  # (100 + 100) epochs x 400
-    sched = cfg.param_scheduler.generator[0]
+    # one list, built by mmengine's Runner for every optimizer (G and D)
+    assert len(cfg.param_scheduler) == 1
+    sched = cfg.param_scheduler[0]
     assert (sched.begin, sched.end, sched.end_factor) == (40000, 80000, 0.)
     gen = cfg.optim_wrapper.generator.optimizer
     assert gen.lr == 2e-4 and tuple(gen.betas) == (0.5, 0.999)

@@ -8,10 +8,8 @@ train_cfg = dict(type='IterBasedTrainLoop',
 # subset (datasets base) with the val_evaluator (evaluators base).
 val_cfg = dict(type='SynthesisValLoop')
 test_cfg = dict(type='TestLoop')
-param_scheduler = dict(
-    generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                    by_epoch=False, begin=n_iters,
-                    end=n_iters + n_iters_decay)],
-    discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                        by_epoch=False, begin=n_iters,
-                        end=n_iters + n_iters_decay)])
+# One list for every optimizer: mmengine's Runner builds it for each
+# network of the OptimWrapperDict (generator, discriminator, ...).
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1.0, end_factor=0.0, by_epoch=False,
+         begin=n_iters, end=n_iters + n_iters_decay)]

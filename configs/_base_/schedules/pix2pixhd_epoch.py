@@ -11,9 +11,8 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=niter + niter_decay,
 # subset (datasets base) with the val_evaluator (evaluators base).
 val_cfg = dict(type='SynthesisValLoop')
 test_cfg = dict(type='TestLoop')
-param_scheduler = dict(
-    generator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                    by_epoch=True, begin=niter, end=niter + niter_decay + 1)],
-    discriminator=[dict(type='LinearLR', start_factor=1.0, end_factor=0.0,
-                        by_epoch=True, begin=niter,
-                        end=niter + niter_decay + 1)])
+# One list for every optimizer: mmengine's Runner builds it for each
+# network of the OptimWrapperDict (generator, discriminator, ...).
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1.0, end_factor=0.0, by_epoch=True,
+         begin=niter, end=niter + niter_decay + 1)]
