@@ -122,15 +122,18 @@ def build_cfg(args) -> Config:
     return cfg
 
 
+def format_value(value) -> str:
+    """A metric as printed: floats with 4 decimals (nan/inf as such)."""
+    if isinstance(value, float):
+        return f'{value:.4f}' if math.isfinite(value) else str(value)
+    return str(value)
+
+
 def format_table(metrics: dict) -> str:
     width = max([len(k) for k in metrics] + [6])
     lines = [f'{"metric":<{width}}  value', '-' * (width + 14)]
-    for key, value in metrics.items():
-        if isinstance(value, float):
-            text = f'{value:.4f}' if math.isfinite(value) else str(value)
-        else:
-            text = str(value)
-        lines.append(f'{key:<{width}}  {text}')
+    lines += [f'{key:<{width}}  {format_value(value)}'
+              for key, value in metrics.items()]
     return '\n'.join(lines)
 
 
@@ -139,12 +142,8 @@ def format_markdown(metrics: dict, title: str = '') -> str:
     paste into a README or an issue."""
     lines = [f'### {title}', ''] if title else []
     lines += ['| metric | value |', '|---|---:|']
-    for key, value in metrics.items():
-        if isinstance(value, float):
-            text = f'{value:.4f}' if math.isfinite(value) else str(value)
-        else:
-            text = str(value)
-        lines.append(f'| {key} | {text} |')
+    lines += [f'| {key} | {format_value(value)} |'
+              for key, value in metrics.items()]
     return '\n'.join(lines) + '\n'
 
 

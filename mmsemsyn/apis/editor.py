@@ -503,23 +503,22 @@ def make_app(session: EditorSession):
                 base64.b64encode(encode_png(photo)).decode(),
                 'seq': body.get('seq')}
 
-    @app.get('/api/download/label.png')
-    def download_label():
+    def download(png, name: str):
+        """A PNG of the session as an attachment, or the page's error."""
         try:
-            return Response(session.label_png(), media_type='image/png',
+            return Response(png(), media_type='image/png',
                             headers={'Content-Disposition':
-                                     'attachment; filename="label.png"'})
+                                     f'attachment; filename="{name}"'})
         except EditorInputError as err:
             return error(err)
 
+    @app.get('/api/download/label.png')
+    def download_label():
+        return download(session.label_png, 'label.png')
+
     @app.get('/api/download/photo.png')
     def download_photo():
-        try:
-            return Response(session.photo_png(), media_type='image/png',
-                            headers={'Content-Disposition':
-                                     'attachment; filename="photo.png"'})
-        except EditorInputError as err:
-            return error(err)
+        return download(session.photo_png, 'photo.png')
 
     return app
 

@@ -85,7 +85,7 @@ def _resize_image(img: np.ndarray, hw: Sequence[int]) -> np.ndarray:
                       if shrink else cv2.INTER_CUBIC)
 
 
-def test_dataset_cfg(cfg: Config, config_path: str) -> dict:
+def inference_dataset_cfg(cfg: Config, config_path: str) -> dict:
     """``cfg.test_dataloader.dataset``: the inferencer reads its inputs as
     the test set reads its samples.
 
@@ -274,7 +274,7 @@ class SynthesisInferencer(BaseInferencer):
         """The config's test pipeline, by role (see the class doc):
         loaders, resize and packer built once; :meth:`_prepare` runs them
         for one input."""
-        dataset = test_dataset_cfg(cfg, self.config_path)
+        dataset = inference_dataset_cfg(cfg, self.config_path)
         steps = {}
         for step in dataset['pipeline']:
             kind = step.get('type') if isinstance(step, dict) else None

@@ -15,7 +15,7 @@ import os.path as osp
 import sys
 
 import numpy as np
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 PHASES = dict(train='train_dataloader', val='val_dataloader',
               test='test_dataloader')
@@ -72,23 +72,15 @@ def main(argv=None) -> str:
     import cv2
 
     import mmsemsyn  # noqa: F401  (stack compat fixes)
+    from mmsemsyn.engine.launch import load_config
     from mmsemsyn.registry import DATASETS
     from mmsemsyn.utils import register_all_modules
     from mmsemsyn.visualization.colorize import make_grid
     if args.num < 1:
         raise ValueError(f'-n/--num must be >= 1, got {args.num}')
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'Config file not found: {args.config!r}')
     register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        # A typo'd key stops here with the nearest valid names, as in
-        # tools/train.py, instead of being merged and silently ignored.
-        from mmsemsyn.config_check import check_cfg_options
-        from mmsemsyn.utils import register_all_modules
-        register_all_modules(init_default_scope=False)
-        check_cfg_options(cfg, args.cfg_options, args.config)
-        cfg.merge_from_dict(args.cfg_options)
+    # Checked --cfg-options (a typo'd key stops with the nearest names).
+    cfg = load_config(args.config, args.cfg_options)
     loader = cfg.get(PHASES[args.phase])
     if not loader or not loader.get('dataset'):
         raise KeyError(f'{args.config} has no {PHASES[args.phase]}; '

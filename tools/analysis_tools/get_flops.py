@@ -13,7 +13,6 @@ architecture). Parameters are those of the whole network, frozen parts
 included, as in the metafiles.
 """
 import argparse
-import os.path as osp
 from typing import Dict, List, Optional
 
 # mmengine.config imports no torch; torch and mmsemsyn are imported where
@@ -145,6 +144,7 @@ def format_table(results: Dict[str, dict], shape, config: str) -> str:
 def main(argv=None) -> Dict[str, dict]:
     args = parse_args(argv)
     import mmsemsyn  # noqa: F401  (stack compat fixes)
+    from mmsemsyn.engine.launch import load_config
     from mmsemsyn.utils import register_all_modules
     if len(args.shape) == 1:
         shape = (args.shape[0], args.shape[0])
@@ -152,18 +152,9 @@ def main(argv=None) -> Dict[str, dict]:
         shape = tuple(args.shape)
     else:
         raise ValueError(f'--shape takes H W or one size, got {args.shape}')
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'Config file not found: {args.config!r}')
     register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        # A typo'd key stops here with the nearest valid names, as in
-        # tools/train.py, instead of being merged and silently ignored.
-        from mmsemsyn.config_check import check_cfg_options
-        from mmsemsyn.utils import register_all_modules
-        register_all_modules(init_default_scope=False)
-        check_cfg_options(cfg, args.cfg_options, args.config)
-        cfg.merge_from_dict(args.cfg_options)
+    # Checked --cfg-options (a typo'd key stops with the nearest names).
+    cfg = load_config(args.config, args.cfg_options)
     results = complexity(cfg, shape)
     print(format_table(results, shape, args.config))
     return results

@@ -22,14 +22,16 @@ Usage::
 import argparse
 import os.path as osp
 from collections import defaultdict
-from typing import Dict, List
+from typing import Dict, List, Union
 
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.dataset import pseudo_collate
 
 import mmsemsyn  # noqa: F401
+from mmsemsyn.engine.checkpoint import TRAINING_ONLY, load_model_checkpoint
+from mmsemsyn.engine.launch import load_config
 from mmsemsyn.fileio import (
     atomic_torch_save,
     load_checkpoint_file,
@@ -126,8 +128,12 @@ def build_dataset(cfg):
     return DATASETS.build(ds_cfg)
 
 
-def save_clustered_checkpoint(checkpoint: str, model, out: str) -> None:
-    ckpt = load_checkpoint_file(checkpoint)
+def save_clustered_checkpoint(checkpoint: Union[str, dict], model,
+                              out: str) -> None:
+    """Write ``checkpoint`` (a file, or the checkpoint already read) to
+    ``out`` with the encoder's cluster buffers of ``model``, atomically."""
+    ckpt = load_checkpoint_file(checkpoint) if isinstance(checkpoint, str) \
+        else checkpoint
     state = ckpt['state_dict'] if 'state_dict' in ckpt else ckpt
     for name in ('cluster_centers', 'cluster_counts'):
         state[f'encoder.{name}'] = getattr(model.encoder, name).cpu()
@@ -137,15 +143,13 @@ def save_clustered_checkpoint(checkpoint: str, model, out: str) -> None:
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=True)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        from mmsemsyn.config_check import check_cfg_options
-        check_cfg_options(cfg, args.cfg_options, args.config)
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     cfg.model.pop('pretrained_global', None)  # the checkpoint has it all
     model = MODELS.build(cfg.model)
-    ckpt = load_checkpoint_file(args.checkpoint)
-    model.load_state_dict(ckpt.get('state_dict', ckpt), strict=False)
+    # Read once, checked against the model (a checkpoint of another model
+    # stops with the keys named; the discriminator and losses are unused).
+    ckpt = load_model_checkpoint(model, args.checkpoint, args.config,
+                                 skip=TRAINING_ONLY)
     model.to(args.device)
     dataset = build_dataset(cfg)
     features = collect_instance_features(model, dataset, args.max_samples,
@@ -164,7 +168,7 @@ def main():
     if args.save_checkpoint:
         model.encoder.set_clusters(centers)
         ckpt_out = osp.splitext(args.checkpoint)[0] + '_clustered.pth'
-        save_clustered_checkpoint(args.checkpoint, model, ckpt_out)
+        save_clustered_checkpoint(ckpt, model, ckpt_out)
         print(f'Saved {ckpt_out} with the centres in the encoder buffers.')
     print(f'Use them with --cfg-options model.encoder.cluster_file={out}')
 

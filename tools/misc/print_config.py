@@ -41,9 +41,7 @@ def main(argv=None) -> str:
     if args.cfg_options:
         # A typo'd key stops here with the nearest valid names, as in
         # tools/train.py, instead of being merged and silently ignored.
-        from mmsemsyn.config_check import check_cfg_options
-        from mmsemsyn.utils import register_all_modules
-        register_all_modules(init_default_scope=False)
+        from mmsemsyn.engine.launch import check_cfg_options
         check_cfg_options(cfg, args.cfg_options, args.config)
         cfg.merge_from_dict(args.cfg_options)
     text = cfg.pretty_text
