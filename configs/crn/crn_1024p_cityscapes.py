@@ -8,7 +8,8 @@
 _base_ = ['./crn_512p_cityscapes.py']
 crn_scale = (2048, 1024)
 train_pipeline = [
-    dict(type='LoadLabelMap', label_map={{_base_.crn_label_map}}),
+    dict(type='LoadLabelMap', label_map={{_base_.crn_label_map}},
+         num_classes=19, dontcare_label=255),
     dict(type='LoadSynImage'),
     dict(type='PairedResize', scale=crn_scale),
     dict(type='PackSynInputs'),

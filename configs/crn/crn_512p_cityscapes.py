@@ -10,7 +10,8 @@
 _base_ = ['./crn_256p_cityscapes.py']
 crn_scale = (1024, 512)
 train_pipeline = [
-    dict(type='LoadLabelMap', label_map={{_base_.crn_label_map}}),
+    dict(type='LoadLabelMap', label_map={{_base_.crn_label_map}},
+         num_classes=19, dontcare_label=255),
     dict(type='LoadSynImage'),
     dict(type='PairedResize', scale=crn_scale),
     dict(type='PackSynInputs'),

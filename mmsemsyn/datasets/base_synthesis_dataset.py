@@ -130,10 +130,13 @@ class SynthesisDataset(BaseDataset):
 
     def parse_data_info(self, raw_data_info: dict) -> dict:
         """Per-sample fields shared by the whole dataset (the palette, for
-        ``LoadLabelMap(color_palette=True)``). Added when a sample is
-        fetched, so the serialized list does not repeat them."""
+        ``LoadLabelMap(color_palette=True)``; the class count and dontcare
+        id, for its label-id check). Added when a sample is fetched, so the
+        serialized list does not repeat them."""
         info = dict(raw_data_info)
         info['palette'] = self.metainfo.get('palette')
+        info['num_classes'] = len(self.metainfo.get('classes') or ()) or None
+        info['dontcare_label'] = self.metainfo.get('dontcare_label')
         return info
 
     def get_data_info(self, idx: int) -> dict:

@@ -19,7 +19,9 @@ crn_label_map = {
 }
 
 train_pipeline = [
-    dict(type='LoadLabelMap', label_map=crn_label_map),
+    # ids after the remap: 19 train classes + 255 (void); checked on load
+    dict(type='LoadLabelMap', label_map=crn_label_map, num_classes=19,
+         dontcare_label=255),
     dict(type='LoadSynImage'),
     dict(type='PairedResize', scale=crn_scale),
     dict(type='PackSynInputs'),

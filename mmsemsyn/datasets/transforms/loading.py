@@ -71,6 +71,39 @@ def map_colors_to_ids(color_label: np.ndarray, palette: Sequence[Sequence[int]],
     return nearest[inverse].reshape(color_label.shape[:2])
 
 
+def check_label_ids(label, num_classes: int, dontcare_label: Optional[int],
+                    path: str = '<unknown file>') -> None:
+    """Raise when a label map holds an id outside ``[0, num_classes)``
+    other than ``dontcare_label``.
+
+    Args:
+        label: (H, W) integer ids (numpy array or CPU tensor).
+        num_classes: number of semantic classes (``label_nc``).
+        dontcare_label: the raw "unlabeled" id, or None.
+        path: the label file, for the message.
+
+    Raises:
+        ValueError: names the file, the first bad id, how many pixels carry
+            bad ids, the ids present and the fix.
+    """
+    label = np.asarray(label)
+    valid = (label >= 0) & (label < num_classes)
+    if dontcare_label is not None:
+        valid |= label == dontcare_label
+    if valid.all():
+        return
+    bad = label[~valid]
+    allowed = f'0..{num_classes - 1}'
+    if dontcare_label is not None:
+        allowed += f' or {dontcare_label} (dontcare)'
+    raise ValueError(
+        f'Label map {path} contains id {int(bad[0])} ({bad.size} pixels; '
+        f'ids present: {sorted(set(np.unique(bad).tolist()))[:10]}), but the '
+        f'model expects {allowed}. Fix the label file, set '
+        'num_classes/dontcare_label to match the dataset, or remap ids with '
+        'the LoadLabelMap label_map option.')
+
+
 def _ids_from_3channel_label(label: np.ndarray, path: str) -> np.ndarray:
     """Ids of a label map stored as a colour image.
 
@@ -138,6 +171,14 @@ class LoadLabelMap(BaseTransform):
             than ``max_color_distance`` RGB units from every palette colour
             is refused (drawn with a foreign palette); see
             :func:`map_colors_to_ids`. None disables the check.
+        num_classes / dontcare_label: the ids the model accepts
+            (``[0, num_classes)`` and ``dontcare_label``), checked here,
+            where the file is known (:func:`check_label_ids`), so the
+            training step never reads labels on the host. None: the
+            sample's ``num_classes`` / ``dontcare_label``, which
+            :class:`SynthesisDataset` sets from its metainfo -- unless
+            ``label_map`` is given (the remap changes the id space: give
+            them explicitly then). No class count at all: no check.
 
     Id maps (no ``color_palette``) and instance maps must be lossless
     (PNG): a JPEG id map is refused with the reason, since its compressed
@@ -147,7 +188,8 @@ class LoadLabelMap(BaseTransform):
         FileNotFoundError / OSError: missing or undecodable file.
         LossyFormatError (a ValueError): a JPEG / lossy WebP id map.
         ValueError: a colour map without ``color_palette``, or one in a
-            foreign palette.
+            foreign palette; an id the model does not accept (names the
+            file, the id and the fix).
     """
 
     def __init__(self,
@@ -155,8 +197,12 @@ class LoadLabelMap(BaseTransform):
                  reduce_zero_label: Optional[bool] = None,
                  label_map: Optional[Dict[int, int]] = None,
                  max_color_distance: Optional[float] = MAX_COLOR_DISTANCE,
-                 max_unmatched_ratio: float = MAX_UNMATCHED_RATIO):
+                 max_unmatched_ratio: float = MAX_UNMATCHED_RATIO,
+                 num_classes: Optional[int] = None,
+                 dontcare_label: Optional[int] = None):
         self.color_palette = color_palette
+        self.num_classes = num_classes
+        self.dontcare_label = dontcare_label
         self.reduce_zero_label = reduce_zero_label
         self.label_map = label_map
         self.max_color_distance = max_color_distance
@@ -197,14 +243,26 @@ class LoadLabelMap(BaseTransform):
             for old, new in self.label_map.items():
                 mapped[label == old] = new
             label = mapped
+        self._check_ids(label, results, path)
         results['gt_label'] = np.ascontiguousarray(label)
         results.setdefault('ori_shape', label.shape[:2])
         results['label_shape'] = label.shape[:2]
         return results
 
+    def _check_ids(self, label: np.ndarray, results: dict, path: str):
+        if self.num_classes is not None:
+            num_classes, dontcare = self.num_classes, self.dontcare_label
+        elif not self.label_map and results.get('num_classes'):
+            num_classes = results['num_classes']
+            dontcare = results.get('dontcare_label')
+        else:
+            return
+        check_label_ids(label, num_classes, dontcare, path)
+
     def __repr__(self):
         return (f'{type(self).__name__}(reduce_zero_label='
-                f'{self.reduce_zero_label}, label_map={self.label_map})')
+                f'{self.reduce_zero_label}, label_map={self.label_map}, '
+                f'num_classes={self.num_classes})')
 
 
 @TRANSFORMS.register_module()

@@ -49,8 +49,11 @@ class SynDataPreprocessor(BaseDataPreprocessor):
       (``IMAGE_INPUTS`` of :mod:`mmsemsyn.datasets.transforms.keys`: the
       cross-view ``source_img`` / ``target_semantic``, ``label_img``).
 
-    Labels are never normalised as images. Ids outside ``[0, num_classes)``
-    (other than ``dontcare_label``) raise an error naming the sample's file.
+    Labels are never normalised as images. Label ids are checked where the
+    file is read (``LoadLabelMap``: an id outside ``[0, num_classes)`` other
+    than ``dontcare_label`` raises an error naming the file), not here: a
+    check in every training step reads the batch on the host (issue 14
+    item 3) and breaks ``torch.compile``'s graph.
 
     Args:
         num_classes: number of semantic classes (``label_nc``).
@@ -75,6 +78,9 @@ class SynDataPreprocessor(BaseDataPreprocessor):
             data_preprocessors.thing_instance.ThingInstanceMap`); from the
             instance map when the samples carry one, else from connected
             components of the layout. None: off.
+        check_labels: also check the ids of every batch here, on the host,
+            before the device copy (:meth:`check_label`) -- for data that
+            does not come through ``LoadLabelMap``'s check. Off by default.
     """
 
     def __init__(self,
@@ -84,11 +90,13 @@ class SynDataPreprocessor(BaseDataPreprocessor):
                  class_noise: Optional[dict] = None,
                  semantic_noise: Optional[dict] = None,
                  thing_instance: Optional[dict] = None,
+                 check_labels: bool = False,
                  non_blocking: bool = False):
         super().__init__(non_blocking=non_blocking)
         self.num_classes = num_classes
         self.dontcare_label = dontcare_label
         self.use_instance_edges = use_instance_edges
+        self.check_labels = check_labels
         self.class_noise = None if class_noise is None else ClassNoise(
             num_classes, **class_noise)
         self.semantic_noise = None if semantic_noise is None else \
@@ -113,47 +121,18 @@ class SynDataPreprocessor(BaseDataPreprocessor):
             return items
         return torch.stack(list(items))
 
-    def _all_valid(self, label: torch.Tensor) -> bool:
-        """Whether every id is allowed. A host (CPU) batch is checked in
-        NumPy before it is moved to the device; a device batch is reduced
-        there and read once (that read waits for the device)."""
-        if label.device.type == 'cpu':
-            arr = label.numpy()
-            valid = (arr >= 0) & (arr < self.num_classes)
-            if self.dontcare_label is not None:
-                valid |= arr == self.dontcare_label
-            return bool(valid.all())
-        valid = (label >= 0) & (label < self.num_classes)
-        if self.dontcare_label is not None:
-            valid |= label == self.dontcare_label
-        return bool(valid.all())
-
     def check_label(self, label: torch.Tensor, data_samples=None) -> None:
         """Raise ``ValueError`` naming the label file of the first sample
         with an id outside ``[0, num_classes)`` (other than
-        ``dontcare_label``)."""
-        if self._all_valid(label):
-            return
-        valid = (label >= 0) & (label < self.num_classes)
-        if self.dontcare_label is not None:
-            valid |= label == self.dontcare_label
+        ``dontcare_label``); :func:`~mmsemsyn.datasets.transforms.loading.
+        check_label_ids` on the host copy of each sample."""
+        from mmsemsyn.datasets.transforms.loading import check_label_ids
         for i in range(label.shape[0]):
-            bad = label[i][~valid[i]]
-            if bad.numel():
-                name = '<unknown file>'
-                if data_samples is not None and i < len(data_samples):
-                    name = data_samples[i].metainfo.get(
-                        'label_path', name)
-                allowed = f'0..{self.num_classes - 1}'
-                if self.dontcare_label is not None:
-                    allowed += f' or {self.dontcare_label} (dontcare)'
-                raise ValueError(
-                    f'Label map {name} contains id {int(bad[0])} '
-                    f'({bad.numel()} pixels; ids present: '
-                    f'{sorted(set(bad.unique().tolist()))[:10]}), but the '
-                    f'model expects {allowed}. Fix the label file, set '
-                    'num_classes/dontcare_label to match the dataset, or '
-                    'remap ids with the LoadLabelMap label_map option.')
+            name = '<unknown file>'
+            if data_samples is not None and i < len(data_samples):
+                name = data_samples[i].metainfo.get('label_path', name)
+            check_label_ids(label[i].cpu().numpy(), self.num_classes,
+                            self.dontcare_label, name)
 
     def one_hot(self, label: torch.Tensor) -> torch.Tensor:
         """(B, H, W) ids (dontcare already mapped) → (B, C, H, W) float."""
@@ -163,12 +142,12 @@ class SynDataPreprocessor(BaseDataPreprocessor):
         return out.scatter_(1, label.unsqueeze(1), 1.0)
 
     def forward(self, data: dict, training: bool = False) -> dict:
-        # The label ids are checked on the host batch, before it moves to
-        # the device: a check of the device copy would make the host wait
-        # for the device in every training step (issue 14 item 3).
         data = dict(data, inputs=dict(data['inputs']))
         host_label = self._stack(data['inputs']['label'])
-        self.check_label(host_label, data.get('data_samples'))
+        if self.check_labels:
+            # on the host batch, before it moves to the device: a check of
+            # the device copy would make the host wait for the device
+            self.check_label(host_label, data.get('data_samples'))
         data['inputs']['label'] = host_label
         data = self.cast_data(data)
         raw = data['inputs']

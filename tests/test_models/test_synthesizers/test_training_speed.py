@@ -229,22 +229,32 @@ def test_train_step_reads_no_tensor_on_the_host(name, no_host_reads):
     model, ow = build(model_cfg, ow_cfg)
     # (Lab2Pix-V2's deepest D level needs 64 px)
     data = batch(h=64, w=64) if name == 'lab2pix_v2' else batch()
-    # the label check reads the host batch *before* the device copy: make
-    # that the preprocessor's input, then forbid every host read
-    host = model.data_preprocessor._stack(data['inputs']['label'])
-    model.data_preprocessor.check_label(host, data['data_samples'])
-    model.data_preprocessor._all_valid = lambda label: True
+    # (the label ids are checked by LoadLabelMap when the file is read;
+    # every synthetic config: test_no_host_sync_all_configs.py)
     MessageHub.get_current_instance().update_info('iter', 0)
     no_host_reads()
     log = model.train_step(data, ow)
     assert 'loss_gen' in log and 'loss_disc' in log
 
 
-def test_label_check_still_names_the_file():
+def test_label_check_still_names_the_file(tmp_path):
+    """The check moved from the preprocessor to the loading pipeline,
+    where the file is read; the preprocessor's own check is an opt-in."""
+    import numpy as np
+
+    from mmsemsyn.datasets.transforms.loading import LoadLabelMap
+    from mmsemsyn.fileio import write_image
+    ids = np.zeros((8, 8), np.uint8)
+    ids[0, 0] = NC + 3
+    path = write_image(ids, str(tmp_path / 'bad_label.png'))
+    with pytest.raises(ValueError, match='bad_label.png.*9'):
+        LoadLabelMap(num_classes=NC)(dict(label_path=path))
     model, _ = build(*tiny('spade/spade_synthetic.py'))
     data = batch()
     data['inputs']['label'][1][0, 0, 0] = NC + 3
     data['data_samples'][1].set_metainfo(dict(label_path='bad_label.png'))
+    model.data_preprocessor(data, True)  # no check in the training step
+    model.data_preprocessor.check_labels = True
     with pytest.raises(ValueError, match='bad_label.png.*9'):
         model.data_preprocessor(data, True)
 
