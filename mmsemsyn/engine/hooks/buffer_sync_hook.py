@@ -52,11 +52,37 @@ class BufferSyncHook(Hook):
     per-rank batch variances, not the variance of the union of the batches;
     training-mode normalisation is per-rank either way, as with plain BN.)
 
+    Why the default stays ``interval=1`` (issue 14 item 3 asked whether a
+    sparser default keeps the numerics):
+
+    - What the alternatives do: DDP's own ``broadcast_buffers=True`` copies
+      rank 0's buffers to every rank before *each* forward (several per GAN
+      step), i.e. rank 0's statistics win; the official trainers
+      (pix2pix, pix2pixHD, SPADE, LGGAN: ``nn.DataParallel``) keep only the
+      replica on GPU 0's updates, while SPADE's synchronized BN computes
+      the statistics over the whole batch. Averaging is the closest to the
+      latter, and one averaging per iteration is the cheapest of these.
+    - A sparser interval is equal only within float rounding (the moving
+      average is linear, so averaging later gives the same value up to the
+      order of the additions), not bit-identical, and it is correct only if
+      the buffers are averaged before *every* reader: checkpoints (whose
+      iteration need not be a multiple of the interval), the sample grids,
+      the generator EMA, validation. Each would need its own trigger.
+    - The cost it would save is small: one all-reduce per dtype of the
+      flattened buffers, enqueued without a host synchronisation on NCCL.
+      The float buffers are 0.13% of the trainable parameters' bytes that
+      DDP all-reduces as gradients every step for SPADE Cityscapes (0.52 MB
+      vs 395 MB), 0.02% for pix2pix (47 KB vs 229 MB).
+
+    So the default keeps every reader correct for a negligible cost;
+    ``interval`` stays an option (the last iteration, validation and test
+    are synchronised whatever it is).
+
     Args:
         interval: also average every ``interval`` iterations (default: every
-            iteration; the messages are tiny). Runs with priority
-            ``ABOVE_NORMAL`` so it precedes the visualisation (LOW) and
-            checkpoint (VERY_LOW) hooks of the same iteration.
+            iteration). Runs with priority ``ABOVE_NORMAL`` so it precedes
+            the visualisation (LOW) and checkpoint (VERY_LOW) hooks of the
+            same iteration.
     """
 
     priority = 'ABOVE_NORMAL'
