@@ -24,6 +24,7 @@ from typing import List, Optional, Sequence
 import numpy as np
 
 from .image_reader import LossyFormatError
+from .transforms.loading import LabelIdError
 
 SPLITS = ('train', 'val', 'test')
 PATH_KEYS = ('label_path', 'img_path', 'inst_path')
@@ -117,6 +118,8 @@ def _leaf_datasets(dataset) -> list:
 def _classify(err: Exception) -> str:
     if isinstance(err, LossyFormatError):
         return 'lossy format'
+    if isinstance(err, LabelIdError):  # LoadLabelMap's check
+        return 'label ids'
     if isinstance(err, FileNotFoundError):
         return 'missing file'
     if isinstance(err, OSError):

@@ -71,6 +71,10 @@ def map_colors_to_ids(color_label: np.ndarray, palette: Sequence[Sequence[int]],
     return nearest[inverse].reshape(color_label.shape[:2])
 
 
+class LabelIdError(ValueError):
+    """A label map holds an id the model does not accept."""
+
+
 def check_label_ids(label, num_classes: int, dontcare_label: Optional[int],
                     path: str = '<unknown file>') -> None:
     """Raise when a label map holds an id outside ``[0, num_classes)``
@@ -83,8 +87,8 @@ def check_label_ids(label, num_classes: int, dontcare_label: Optional[int],
         path: the label file, for the message.
 
     Raises:
-        ValueError: names the file, the first bad id, how many pixels carry
-            bad ids, the ids present and the fix.
+        LabelIdError (a ValueError): names the file, the first bad id, how
+            many pixels carry bad ids, the ids present and the fix.
     """
     label = np.asarray(label)
     valid = (label >= 0) & (label < num_classes)
@@ -96,7 +100,7 @@ def check_label_ids(label, num_classes: int, dontcare_label: Optional[int],
     allowed = f'0..{num_classes - 1}'
     if dontcare_label is not None:
         allowed += f' or {dontcare_label} (dontcare)'
-    raise ValueError(
+    raise LabelIdError(
         f'Label map {path} contains id {int(bad[0])} ({bad.size} pixels; '
         f'ids present: {sorted(set(np.unique(bad).tolist()))[:10]}), but the '
         f'model expects {allowed}. Fix the label file, set '
