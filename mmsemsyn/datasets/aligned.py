@@ -8,9 +8,9 @@ window of the file is the photo and which the label map
 
 The label window is also recorded as ``label_img_region``, so
 ``LoadSynImage(key='label_img', path_key='label_path')`` loads the colour
-label itself as an image (pix2pix's original 3-channel input), to be carried
-with ``extra_image_keys=('label_img', )`` through the paired transforms,
-``PackSynInputs`` and the data preprocessor.
+label itself as an image (pix2pix's original 3-channel input); ``label_img``
+is a sample key of :mod:`mmsemsyn.datasets.transforms.keys`, so the paired
+transforms, ``PackSynInputs`` and the data preprocessor carry it.
 """
 import os.path as osp
 from typing import List, Optional, Sequence
