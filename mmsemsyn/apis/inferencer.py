@@ -290,9 +290,6 @@ class SynthesisInferencer(BaseInferencer):
             # In-memory datasets (the synthetic scenes) render this size.
             h, w = dataset['img_size']
             resize = dict(type=RESIZE, scale=(w, h))
-        if resize is not None:
-            # Cross-view panels are no inference inputs.
-            resize.pop('extra_image_keys', None)
         with DefaultScope.overwrite_default_scope('mmsemsyn'):
             self._label_loader = TRANSFORMS.build(
                 steps.get(LABEL_LOADER, dict(type=LABEL_LOADER)))
