@@ -11,8 +11,7 @@ _base_ = [
 model = dict(
     data_preprocessor=dict(num_classes=150, dontcare_label=255,
                            use_instance_edges=False),
-    generator=dict(semantic_nc=151, crop_size=256, aspect_ratio=1.0,
-                   num_upsampling_layers='normal'),
+    generator=dict(semantic_nc=151, num_upsampling_layers='normal'),
     discriminator=dict(discriminator=dict(in_channels=151 + 3)),
     foreground_mask=dict(background_ids='ade20k'))
 # Epochs need a sampler that ends (the dataset base's InfiniteSampler

@@ -1,7 +1,7 @@
 # Lab2Pix-V2 on Cityscapes 1024x512 ('most': one more GenResBlk, the output
 # judged by the two HPDs; paper: batch 8).
 _base_ = ['./lab2pix-v2_cityscapes-512x256.py']
-model = dict(generator=dict(crop_size=1024, num_upsampling_layers='most'))
+model = dict(generator=dict(num_upsampling_layers='most'))
 train_pipeline = [
     dict(type='LoadLabelMap'),
     dict(type='LoadInstanceMap'),

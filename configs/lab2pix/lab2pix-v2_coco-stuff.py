@@ -10,8 +10,7 @@ _base_ = [
 model = dict(
     data_preprocessor=dict(num_classes=182, dontcare_label=255,
                            use_instance_edges=True),
-    generator=dict(semantic_nc=184, crop_size=256, aspect_ratio=1.0,
-                   num_upsampling_layers='normal'),
+    generator=dict(semantic_nc=184, num_upsampling_layers='normal'),
     discriminator=dict(discriminator=dict(in_channels=184 + 3)),
     foreground_mask=dict(background_ids='coco'))
 # Epochs need a sampler that ends (the dataset base's InfiniteSampler

@@ -11,8 +11,8 @@ num_classes = 6
 semantic_nc = num_classes + 1  # + instance edges
 model = dict(
     data_preprocessor=dict(num_classes=num_classes),
-    generator=dict(semantic_nc=semantic_nc, ngf=8, crop_size=128,
-                   aspect_ratio=1.0, num_upsampling_layers='normal',
+    generator=dict(semantic_nc=semantic_nc, ngf=8,
+                   num_upsampling_layers='normal',
                    global_channels=32, encoder_channels=16),
     discriminator=dict(discriminator=dict(in_channels=semantic_nc + 3,
                                           base_channels=16,

@@ -79,7 +79,10 @@ def run(module, cfg):
     name = type(module).__name__
     torch.manual_seed(0)
     if name in ('SPADEGenerator', 'LGGANGenerator', 'Lab2PixV2Generator'):
-        crop = cfg.get('crop_size', W)
+        # without crop_size the latent size follows the input: at least W,
+        # and an aspect-2 size its upsamplings divide
+        crop = cfg.get('crop_size') or max(
+            W, 2 * 2**getattr(module, 'num_up', 0))
         return module(one_hot(cfg['semantic_nc'],
                               round(crop / cfg.get('aspect_ratio', 2.0)),
                               crop))

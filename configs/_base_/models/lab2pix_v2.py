@@ -10,8 +10,8 @@ model = dict(
         type='Lab2PixV2Generator',
         semantic_nc=36,
         ngf=64,
-        crop_size=512,
-        aspect_ratio=2.0,
+        # the latent size follows the data (512x256 / 2**6 = 8x4, the
+        # official crop_size 512, aspect_ratio 2): no size repeated here
         num_upsampling_layers='more',
         # 'spectralspadebatch3x3' (BN, SyncBN under DDP via sync_bn)
         norm='BN',

@@ -21,7 +21,8 @@ class Lab2PixV2Generator(BaseNetwork):
     with the global label encoder (the official
     ``LabelComprehensiveGenerator``).
 
-    The label map is resized to (sh, sw) = crop / 2**n_up and convolved to
+    The label map is resized to (sh, sw) = (H, W) / 2**n_up (or the
+    fixed crop / 2**n_up) and convolved to
     16*ngf channels; head_0, up, G_middle_0, [up: 'more'/'most'], G_middle_1,
     then 4 x (up, up_k) to ngf (and 'most': up, up_4 to ngf/2); LReLU, conv3,
     tanh. Block ``j`` (coarsest first) receives the global code of its scale
@@ -31,7 +32,13 @@ class Lab2PixV2Generator(BaseNetwork):
     Args:
         semantic_nc: label channels (one-hot + dontcare + instance edge).
         ngf: base width (64).
-        crop_size / aspect_ratio: output width and width/height ratio.
+        crop_size / aspect_ratio: output width and width/height ratio,
+            fixing the latent size as the official code does
+            (``sw = crop_size // 2**n_up``, ``sh = round(sw / aspect)``;
+            aspect 2.0 when only crop_size is given, the official default).
+            None (default): the latent size follows the input label map,
+            ``(H, W) / 2**n_up`` -- the same sizes for data resized to the
+            crop, without repeating the pipeline's size in the model config.
         num_upsampling_layers: 'normal' | 'more' (Cityscapes) | 'most'.
         norm: DG-Norm param-free norm ('BN' = official
             ``spectralspadebatch3x3``; SyncBN through the runner's sync_bn).
@@ -46,8 +53,8 @@ class Lab2PixV2Generator(BaseNetwork):
     def __init__(self,
                  semantic_nc: int,
                  ngf: int = 64,
-                 crop_size: int = 512,
-                 aspect_ratio: float = 2.0,
+                 crop_size: Optional[int] = None,
+                 aspect_ratio: Optional[float] = None,
                  num_upsampling_layers: str = 'more',
                  norm: str = 'BN',
                  spectral_norm: bool = True,
@@ -63,11 +70,19 @@ class Lab2PixV2Generator(BaseNetwork):
                              f'{num_upsampling_layers!r}')
         self.num_upsampling_layers = num_upsampling_layers
         n_up = NUM_UP_LAYERS[num_upsampling_layers]
-        self.sw = crop_size // 2**n_up
-        self.sh = round(self.sw / aspect_ratio)
-        if self.sw < 1 or self.sh < 1:
-            raise ValueError(f'crop_size {crop_size} is too small for '
-                             f'{n_up} upsamplings.')
+        self.num_up = n_up
+        self.sw = self.sh = None  # from the input (crop_size=None)
+        if crop_size is not None:
+            self.sw = crop_size // 2**n_up
+            # 2.0: the official (Cityscapes) default aspect ratio
+            self.sh = round(self.sw / (aspect_ratio or 2.0))
+            if self.sw < 1 or self.sh < 1:
+                raise ValueError(f'crop_size {crop_size} is too small for '
+                                 f'{n_up} upsamplings.')
+        elif aspect_ratio is not None:
+            raise ValueError('aspect_ratio without crop_size: give both to '
+                             'fix the latent size, or neither to take it '
+                             'from the input label map.')
         nf = ngf
         self.fc = nn.Conv2d(semantic_nc, 16 * nf, 3, padding=1)
         self.global_encoder = GlobalLabelEncoder(
@@ -97,9 +112,24 @@ class Lab2PixV2Generator(BaseNetwork):
         else:
             settle_spectral_norm(self)
 
+    def latent_size(self, seg: torch.Tensor) -> tuple:
+        """(sh, sw) of the first block: fixed by ``crop_size``, else the
+        input's (H, W) / 2**n_up (ValueError when they do not divide)."""
+        if self.sw is not None:
+            return self.sh, self.sw
+        h, w = seg.shape[-2:]
+        factor = 2**self.num_up
+        if h % factor or w % factor:
+            raise ValueError(
+                f'Lab2PixV2Generator ({self.num_upsampling_layers!r}, '
+                f'{self.num_up} upsamplings) needs H and W divisible by '
+                f'{factor}, got {h}x{w}: resize/crop the data to a multiple '
+                f'of {factor} or set crop_size/aspect_ratio.')
+        return h // factor, w // factor
+
     def forward(self, seg: torch.Tensor,
                 z: Optional[torch.Tensor] = None) -> torch.Tensor:
-        x = self.fc(F.interpolate(seg, size=(self.sh, self.sw)))
+        x = self.fc(F.interpolate(seg, size=self.latent_size(seg)))
         codes = self.global_encoder(seg) \
             if self.global_encoder is not None else None
         scale = len(codes) if codes is not None else 0

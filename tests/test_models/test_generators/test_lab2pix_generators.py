@@ -99,3 +99,27 @@ def test_v2_generator_modes(mode, crop, size):
     with pytest.raises(ValueError, match='too small'):
         MODELS.build(dict(type='Lab2PixV2Generator', semantic_nc=5,
                           crop_size=16, num_upsampling_layers='most'))
+
+
+def test_v2_generator_takes_its_size_from_the_label_map():
+    """crop_size=None: the latent size is the input's (H, W) / 2**n_up, so
+    the model needs no copy of the pipeline's resize; on data of the crop
+    size it equals the official fixed-crop generator exactly."""
+    cfg = dict(type='Lab2PixV2Generator', semantic_nc=5, ngf=2,
+               num_upsampling_layers='normal', global_channels=4,
+               encoder_channels=4)
+    torch.manual_seed(0)
+    fixed = MODELS.build(dict(cfg, crop_size=64, aspect_ratio=2.0))
+    free = MODELS.build(cfg)
+    free.load_state_dict(fixed.state_dict())
+    seg = torch.rand(2, 5, 32, 64)
+    torch.testing.assert_close(free(seg), fixed(seg), rtol=0, atol=0)
+    # another size: the free generator starts from that size's latent
+    other = torch.rand(1, 5, 64, 64)
+    assert free.latent_size(other) == (2, 2)
+    assert fixed.latent_size(other) == (1, 2)
+    assert free(other).shape == (1, 3, 64, 64)
+    with pytest.raises(ValueError, match='divisible by 32, got 40x64'):
+        free(torch.rand(1, 5, 40, 64))
+    with pytest.raises(ValueError, match='aspect_ratio without crop_size'):
+        MODELS.build(dict(cfg, aspect_ratio=1.0))
