@@ -22,28 +22,17 @@ test_pipeline = [
     dict(type='PackSynInputs'),
 ]
 
+# Batch size, workers, samplers: ./loaders.py.
 train_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root, split='training',
                  pipeline=train_pipeline))
 test_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, data_root=data_root,
                  split='validation', pipeline=test_pipeline))
-# Validation during training (every train_cfg.val_interval): the first
-# val_num_samples test samples -- a fixed subset, so scores compare across
-# checkpoints (FID on a subset reads higher than on the full set; report
-# tools/test.py numbers). Set val_dataloader.dataset.indices to change it.
-val_num_samples = 500
-val_dataloader = dict(test_dataloader, dataset=dict(
-    test_dataloader['dataset'], indices=val_num_samples))
+# Validation on the first val_num_samples test samples (./loaders.py).
+val_dataloader = dict(dataset=dict(test_dataloader['dataset'],
+                                   indices={{_base_.val_num_samples}}))
 # test_evaluator comes from the evaluator base: the papers' protocol
 # (paper_protocol_ade20k.py); the mmseg model-zoo segmenter instead:
 # _base_ = ['../evaluators/ade20k.py'].
-_base_ = ['../evaluators/paper_protocol_ade20k.py']
+_base_ = ['./loaders.py', '../evaluators/paper_protocol_ade20k.py']
