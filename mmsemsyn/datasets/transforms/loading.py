@@ -181,8 +181,9 @@ class LoadLabelMap(BaseTransform):
             training step never reads labels on the host. None: the
             sample's ``num_classes`` / ``dontcare_label``, which
             :class:`SynthesisDataset` sets from its metainfo -- unless
-            ``label_map`` is given (the remap changes the id space: give
-            them explicitly then). No class count at all: no check.
+            ``label_map`` is given or ``reduce_zero_label`` overrides the
+            dataset's (the id space changes: give them explicitly then).
+            No class count at all: no check.
 
     Id maps (no ``color_palette``) and instance maps must be lossless
     (PNG): a JPEG id map is refused with the reason, since its compressed
@@ -254,9 +255,14 @@ class LoadLabelMap(BaseTransform):
         return results
 
     def _check_ids(self, label: np.ndarray, results: dict, path: str):
+        # The sample's class count holds for the dataset's own id
+        # convention; a remap or an overridden reduce_zero_label changes
+        # the id space (then only explicit counts are checked).
+        own_ids = not self.label_map and self.reduce_zero_label in (
+            None, bool(results.get('reduce_zero_label', False)))
         if self.num_classes is not None:
             num_classes, dontcare = self.num_classes, self.dontcare_label
-        elif not self.label_map and results.get('num_classes'):
+        elif own_ids and results.get('num_classes'):
             num_classes = results['num_classes']
             dontcare = results.get('dontcare_label')
         else:

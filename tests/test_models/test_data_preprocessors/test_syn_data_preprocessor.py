@@ -76,7 +76,10 @@ def test_no_dontcare_no_edges():
 
 
 def test_out_of_range_id_names_the_file():
-    pre = SynDataPreprocessor(num_classes=35)
+    # the ids are checked by LoadLabelMap when the file is read
+    # (tests/test_datasets/test_transforms/test_label_id_check.py); the
+    # preprocessor's own host-side check is an opt-in
+    pre = SynDataPreprocessor(num_classes=35, check_labels=True)
     data = batch([torch.tensor([[1, 2]]), torch.tensor([[7, 40]])],
                  paths=['ok.png', 'frankfurt_000001_gtFine_labelIds.png'])
     with pytest.raises(ValueError) as err:
@@ -90,12 +93,14 @@ def test_dontcare_misconfigured():
     """COCO-Stuff-like 255 pixels without dontcare_label are rejected."""
     data = batch([torch.tensor([[0, 255]])], paths=['coco.png'])
     with pytest.raises(ValueError, match=r'coco\.png.*255.*dontcare_label'):
-        SynDataPreprocessor(num_classes=182)(data)
-    out = SynDataPreprocessor(num_classes=182, dontcare_label=255)(data)
+        SynDataPreprocessor(num_classes=182, check_labels=True)(data)
+    out = SynDataPreprocessor(num_classes=182, dontcare_label=255,
+                              check_labels=True)(data)
     assert out['inputs']['semantics'].shape == (1, 183, 1, 2)
     assert out['inputs']['semantics'][0, 182, 0, 1] == 1
     with pytest.raises(ValueError, match='-1'):
-        SynDataPreprocessor(num_classes=5)(batch([torch.tensor([[-1]])]))
+        SynDataPreprocessor(num_classes=5, check_labels=True)(
+            batch([torch.tensor([[-1]])]))
 
 
 def test_edges_need_instances():
