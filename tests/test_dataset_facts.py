@@ -46,13 +46,13 @@ def test_unset_counts_are_filled_from_the_data():
     cfg = _spade_synthetic()
     del cfg.model.data_preprocessor['num_classes']
     del cfg.model.generator['semantic_nc']
-    del cfg.model.discriminator.discriminator['in_channels']
+    del cfg.model.discriminator['in_channels']
     resolved = resolve_channels(cfg, 'spade_synthetic.py')
     # 6 synthetic classes (METAINFO) + the instance-edge channel
     assert cfg.model.data_preprocessor.num_classes == 6
     assert cfg.model.generator.semantic_nc == 7
-    assert cfg.model.discriminator.discriminator.in_channels == 7 + 3
-    assert resolved['model.discriminator.discriminator.in_channels'] == 10
+    assert cfg.model.discriminator.in_channels == 7 + 3
+    assert resolved['model.discriminator.in_channels'] == 10
     # and the filled config builds a model whose networks agree
     with DefaultScope.overwrite_default_scope('mmsemsyn'):
         model = MODELS.build(cfg.model)
@@ -73,9 +73,9 @@ def test_generator_mismatch_names_key_values_and_fix():
 
 def test_discriminator_mismatch_follows_multiscale_wrapper():
     cfg = _spade_synthetic()
-    cfg.model.discriminator.discriminator.in_channels = 7
+    cfg.model.discriminator.in_channels = 7
     with pytest.raises(ChannelMismatchError,
-                       match=r'discriminator\.discriminator\.in_channels=7 '
+                       match=r'model\.discriminator\.in_channels=7 '
                        r'but the data gives 10'):
         resolve_channels(cfg, 'spade_synthetic.py')
 
@@ -97,11 +97,11 @@ def test_metainfo_override_changes_the_facts():
         cfg[key].dataset.metainfo = dict(classes=classes)
     del cfg.model.data_preprocessor['num_classes']
     del cfg.model.generator['semantic_nc']
-    cfg.model.discriminator.discriminator.in_channels = None
+    cfg.model.discriminator.in_channels = None
     resolve_channels(cfg, 'x.py')
     assert cfg.model.data_preprocessor.num_classes == 3
     assert cfg.model.generator.semantic_nc == 4
-    assert cfg.model.discriminator.discriminator.in_channels == 7
+    assert cfg.model.discriminator.in_channels == 7
 
 
 def test_pix2pixhd_generator_counts_instance_features():
@@ -130,9 +130,9 @@ def test_class_attribute_rules_win():
 
     cfg = _spade_synthetic()
     cfg.model.type = NoDiscriminatorCheck
-    cfg.model.discriminator.discriminator.in_channels = 99
+    cfg.model.discriminator.in_channels = 99
     resolved = resolve_channels(cfg, 'x.py')
-    assert 'model.discriminator.discriminator.in_channels' not in resolved
+    assert 'model.discriminator.in_channels' not in resolved
     assert resolved['model.generator.semantic_nc'] == 7
 
 
@@ -193,3 +193,21 @@ def test_one_scheduler_list_serves_every_optimizer():
     assert lrs['generator'] / 2e-4 == pytest.approx(0.5, abs=0.01)
     assert lrs['discriminator'] / 4e-4 == pytest.approx(
         lrs['generator'] / 2e-4)
+
+
+def test_train_tool_checks_before_building(tmp_path):
+    """tools/train.py resolves the counts once, before the work dir or any
+    network exists."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'train_tool_dataset_facts', osp.join(REPO, 'tools', 'train.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    work = tmp_path / 'w'
+    with pytest.raises(ChannelMismatchError,
+                       match=r'num_classes=7 but train_dataloader\.dataset '
+                       r'\(SyntheticScenesDataset\) has 6 classes'):
+        tool.main([osp.join(REPO, 'configs/pix2pix/pix2pix_synthetic.py'),
+                   '--work-dir', str(work), '--cfg-options',
+                   'model.data_preprocessor.num_classes=7'])
+    assert not work.exists()
