@@ -153,6 +153,39 @@ def _check_num_classes(cfg, dp: dict, config_path: str) -> None:
                 'for a different class list.')
 
 
+def _check_instance_maps(cfg, dp: dict, config_path: str) -> None:
+    """``use_instance_edges`` needs instance maps in the samples: a loading
+    pipeline that reads files but no instance map (or a dataset told
+    ``with_instances=False``) cannot give them. Datasets that render their
+    samples (no loading step, e.g. the synthetic scenes) are trusted."""
+    if not dp.get('use_instance_edges'):
+        return
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        dataset_cfg = loader.get('dataset') if isinstance(loader, dict) \
+            else None
+        if not isinstance(dataset_cfg, dict):
+            continue
+        while isinstance(dataset_cfg.get('dataset'), dict) and \
+                not dataset_cfg.get('pipeline'):
+            dataset_cfg = dataset_cfg['dataset']
+        loads = [str(step.get('type', '')) for step in
+                 dataset_cfg.get('pipeline') or () if isinstance(step, dict)
+                 and str(step.get('type', '')).startswith('Load')]
+        if dataset_cfg.get('with_instances') is False or (
+                loads and not any('Instance' in t for t in loads)):
+            name, _ = dataset_metainfo(dataset_cfg)
+            raise ChannelMismatchError(
+                f'{config_path}: model.data_preprocessor.use_instance_edges'
+                f'=True but {split}_dataloader.dataset ({name}) gives no '
+                f'instance maps (its loading steps: {loads}'
+                + (', with_instances=False' if dataset_cfg.get(
+                    'with_instances') is False else '') + '). Fix: load them '
+                "(dict(type='LoadInstanceMap') in the pipeline, "
+                'with_instances=True) or set use_instance_edges=False (one '
+                'label channel fewer).')
+
+
 def _rules_for(model_type) -> Optional[Dict[str, ChannelRule]]:
     from mmsemsyn.registry import MODELS
     cls = model_type if inspect.isclass(model_type) else \
@@ -177,8 +210,12 @@ def _accepted(net_cfg: dict) -> Optional[List[str]]:
 def _channel_key(net_cfg: dict, names) -> Tuple[dict, Optional[str], str]:
     """(dict holding the argument, argument name or None, dotted suffix)."""
     suffix = ''
-    # multi-scale wrappers configure the per-scale D under 'discriminator'
-    while isinstance(net_cfg.get('discriminator'), dict):
+    # a wrapper that takes the channels itself (the multi-scale and
+    # hierarchical discriminators) holds them; otherwise look inside its
+    # per-scale 'discriminator' dict
+    while isinstance(net_cfg.get('discriminator'), dict) and not any(
+            net_cfg.get(name) is not None
+            or name in (_accepted(net_cfg) or ()) for name in names):
         net_cfg = net_cfg['discriminator']
         suffix += '.discriminator'
     for name in names:
@@ -242,6 +279,7 @@ def resolve_channels(cfg, config_path: str = '<config>') -> Dict[str, int]:
     if not isinstance(dp, dict):
         return {}
     _check_num_classes(cfg, dp, config_path)
+    _check_instance_maps(cfg, dp, config_path)
     if dp.get('num_classes') is None:
         return {}
     rules = _rules_for(model.get('type'))

@@ -211,3 +211,17 @@ def test_train_tool_checks_before_building(tmp_path):
                    '--work-dir', str(work), '--cfg-options',
                    'model.data_preprocessor.num_classes=7'])
     assert not work.exists()
+
+
+def test_instance_edges_need_instance_maps():
+    cfg = Config.fromfile(osp.join(REPO, 'configs/spade/spade_cityscapes.py'))
+    resolve_channels(cfg, 'spade_cityscapes.py')  # loads instance maps
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        pipeline = cfg[key].dataset.pipeline
+        pipeline[:] = [t for t in pipeline if t.type != 'LoadInstanceMap']
+    with pytest.raises(ChannelMismatchError,
+                       match=r'use_instance_edges=True but train_dataloader'
+                       r'\.dataset \(CityscapesDataset\) gives no instance '
+                       r"maps \(its loading steps: \['LoadLabelMap', "
+                       r"'LoadSynImage'\]\)"):
+        resolve_channels(cfg, 'spade_cityscapes.py')
