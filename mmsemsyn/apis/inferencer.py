@@ -22,6 +22,7 @@ from mmengine.config import Config, ConfigDict
 from mmengine.infer import BaseInferencer
 from mmengine.registry import DefaultScope
 
+from mmsemsyn.datasets.transforms.loading import check_label_ids
 from mmsemsyn.engine.checkpoint import TRAINING_ONLY, load_model_checkpoint
 from mmsemsyn.registry import DATASETS, INFERENCERS, MODELS, TRANSFORMS
 
@@ -66,14 +67,20 @@ def generator_size_divisor(model: torch.nn.Module) -> int:
 
 
 def _fixed_generator_size(model: torch.nn.Module) -> bool:
-    """True for generators built for one output size (SPADE with
-    ``crop_size``: ``latent_size``; Lab2Pix-V2: ``sh``/``sw``)."""
+    """True for generators built for one output size: SPADE with
+    ``crop_size`` (a ``latent_size`` tuple), Lab2Pix-V2 with ``crop_size``
+    (``sh``/``sw`` set; None when it takes the size from the input)."""
     net = getattr(model, 'generator', None)
     if not isinstance(net, torch.nn.Module):
         return False
-    return any(getattr(m, 'latent_size', None) is not None
-               or (hasattr(m, 'sh') and hasattr(m, 'sw'))
-               for m in net.modules())
+    for m in net.modules():
+        latent = getattr(m, 'latent_size', None)
+        if latent is not None and not callable(latent):
+            return True
+        if getattr(m, 'sh', None) is not None and \
+                getattr(m, 'sw', None) is not None:
+            return True
+    return False
 
 
 def _resize_image(img: np.ndarray, hw: Sequence[int]) -> np.ndarray:
@@ -422,6 +429,13 @@ class SynthesisInferencer(BaseInferencer):
         :meth:`preprocess`); records ``label_hw`` and ``gen_hw`` in
         ``item``."""
         results = self._load_maps(item, item.get('label_as_inst', False))
+        # Ids the model has no class for stop here, named with the file (or
+        # the array input's name), not deep inside the one-hot encoding.
+        pre = self.model.data_preprocessor
+        check_label_ids(results['gt_label'], pre.num_classes,
+                        getattr(pre, 'dontcare_label', None),
+                        item['label'] if isinstance(item['label'], str) else
+                        f"(array input {item['name']!r})")
         h, w = results['gt_label'].shape[:2]
         item['label_hw'] = (h, w)
         if self.size == 'config':

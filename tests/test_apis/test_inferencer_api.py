@@ -203,3 +203,35 @@ def test_training_only_networks_are_left_out_unless_the_method_needs_them():
     assert cyclegan.model.discriminator is not None
     assert not any(True for _ in cyclegan.model.losses.keys())
     assert TRAINING_ONLY == ('discriminator', 'losses')
+
+
+def test_ids_the_model_has_no_class_for_are_named(tiny):
+    """The synthetic scenes have 6 classes: id 9 stops before the model."""
+    from mmsemsyn.datasets.transforms.loading import LabelIdError
+    inferencer = SynthesisInferencer(tiny['cfg'])
+    bad = tiny['arrays'][0].copy()
+    bad[:2] = 9
+    with pytest.raises(LabelIdError, match=r"array input '00000'.*id 9 "
+                       r'\(160 pixels'):
+        inferencer(bad)
+    path = str(tiny['tmp'] / 'bad_label.png')
+    cv2.imwrite(path, bad.astype(np.uint8))
+    with pytest.raises(LabelIdError, match='bad_label.png'):
+        inferencer(path)
+
+
+def test_generators_that_take_their_size_from_the_input_are_not_fixed():
+    from mmsemsyn.apis.inferencer import _fixed_generator_size
+    from mmsemsyn.models.generators.lab2pix_v2 import Lab2PixV2Generator
+    from mmsemsyn.models.generators.spade import SPADEGenerator
+
+    def holder(generator):
+        model = torch.nn.Module()
+        model.generator = generator
+        return model
+
+    for cls in (Lab2PixV2Generator, SPADEGenerator):
+        free = holder(cls(semantic_nc=3, ngf=4))
+        fixed = holder(cls(semantic_nc=3, ngf=4, crop_size=256))
+        assert not _fixed_generator_size(free), cls.__name__
+        assert _fixed_generator_size(fixed), cls.__name__
