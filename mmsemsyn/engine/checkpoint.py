@@ -25,6 +25,7 @@ loader.
 - :func:`check_load_from` is ``tools/train.py --load-from``'s loose check
   (a warm start may load a part, but not nothing).
 """
+import os.path as osp
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -197,6 +198,11 @@ def load_model_checkpoint(model: torch.nn.Module, filename: str,
         CheckpointLoader,
         _load_checkpoint_to_model,
     )
+    if '://' not in filename and not osp.isfile(filename):
+        raise FileNotFoundError(
+            f'Checkpoint not found: {filename!r}. Give the .pth file written '
+            'by tools/train.py (work_dir/iter_*.pth), one converted by '
+            'tools/model_converters/official_to_mmsemsyn.py, or a URL.')
     checkpoint = CheckpointLoader.load_checkpoint(filename, map_location)
     state = checkpoint_state_dict(checkpoint, filename)
     fitted = check_checkpoint_fit(model, state, filename, config, skip)

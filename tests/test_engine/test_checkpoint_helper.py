@@ -134,3 +134,9 @@ def test_fit_hook_checks_the_checkpoint_the_runner_read():
             runner, foreign)
     CheckpointFitHook('cfg.py', partial=True).after_load_checkpoint(
         runner, good)
+
+
+def test_missing_file_says_what_to_give(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"nothing\.pth'\. Give the "
+                       r'\.pth file written by tools/train\.py'):
+        load_model_checkpoint(Synth(), str(tmp_path / 'nothing.pth'))
