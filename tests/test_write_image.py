@@ -63,6 +63,4 @@ def test_nothing_else_in_the_package_writes_images():
         for n, line in enumerate(open(path), 1):
             if pattern.search(line.split('#')[0]):
                 offenders.append(f'{osp.relpath(path, REPO)}:{n}: {line}')
-    # the inferencer is being moved onto the writer in the same issue
-    offenders = [o for o in offenders if 'apis/inferencer.py' not in o]
     assert not offenders, ''.join(offenders)
