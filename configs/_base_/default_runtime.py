@@ -40,6 +40,9 @@ default_hooks = dict(
     # Updates the generator's moving average of models built with
     # model.ema=dict(momentum=0.999, start_iter=0); a no-op otherwise.
     ema=dict(type='GeneratorEMAHook', num_batches=30),
+    # Ramped loss weights (Lab2Pix's lambda_2, the diversity loss's ramp-in)
+    # get the runner's progress before each iteration; a no-op otherwise.
+    loss_ramp=dict(type='LossRampHook'),
     # Sizes that cannot train (batch 1 with a 1x1 BatchNorm map, too many
     # D scales, sizes the generator cannot divide) and loop/sampler/
     # scheduler units that disagree stop with the fix, not a torch error.

@@ -1,3 +1,4 @@
+from . import outputs
 from .syn_data_sample import SynDataSample
 
-__all__ = ['SynDataSample']
+__all__ = ['SynDataSample', 'outputs']

@@ -81,8 +81,11 @@ model = dict(
         gan_disc=dict(type='HierarchicalGANLoss', gan_type='vanilla',
                       scale_reduction='sum', loss_weight=0.5,
                       loss_name='loss_d'),
+        # lambda_2 ramped 0 -> 1 by epoch (LossRampHook); balance='real':
+        # the real term x (1 + lambda_2), as the official train.py
         sharp=dict(type='SharpnessEnhancementLoss', loss_weight=1.0,
-                   blur='avgpool', ramp='epoch', loss_name='loss_d_sharp'),
+                   blur='avgpool', ramp='epoch', balance='real',
+                   loss_name='loss_d_sharp'),
         cycle_seg=dict(type='CycleSegmentationLoss', loss_weight=10.0,
                        criterion='ce', loss_name='loss_cycle_seg'),
         # official VGGLoss: VGG19 relu1_1..5_1, MSE, these weights,

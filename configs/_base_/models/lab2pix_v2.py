@@ -43,8 +43,11 @@ model = dict(
         gan_disc=dict(type='HierarchicalGANLoss', gan_type='hinge',
                       scale_reduction='mean',
                       level_normalization='cumulative', loss_name='loss_d'),
+        # balance='average': D's fake and real terms averaged with their
+        # sharpness counterparts, / (1 + lambda_2) (official V2)
         sharp=dict(type='SharpnessEnhancementLoss', loss_weight=1.0,
-                   blur='nearest', ramp=None, loss_name='loss_d_sharp'),
+                   blur='nearest', ramp=None, balance='average',
+                   loss_name='loss_d_sharp'),
         feat=dict(type='FeatureMatchingLoss', loss_weight=10.0,
                   layer_weight=1.0, average_scales=True,
                   loss_name='loss_feat'),

@@ -116,10 +116,11 @@ class LGGANCrossViewGenerator(BaseNetwork):
             masks: (B, num_classes, H, W) 0/1 class masks ``M_i`` of the
                 target view (a pixel may be in no class).
         Returns:
-            dict with ``fake_img`` (Eq. 7), ``fake_local`` (Eq. 3),
-            ``fake_global``, ``fake_classes`` (B, num_classes, 3, H, W), the
-            class images of Eq. 2, and ``attention`` (B, 2, H, W): the
-            softmaxed (local, global) weights of Eq. 6.
+            dict with ``fake_img`` (Eq. 7), ``local_img`` (Eq. 3),
+            ``global_img``, ``class_images`` (B, num_classes, 3, H, W), the
+            class images of Eq. 2, and ``weight_map`` (B, 2, H, W): the
+            softmaxed (local, global) weights of Eq. 6 (the output field
+            names of ``mmsemsyn/structures/outputs.py``).
         """
         if masks.shape[1] != self.num_classes:
             raise ValueError(
@@ -143,6 +144,6 @@ class LGGANCrossViewGenerator(BaseNetwork):
         attention = F.softmax(
             self.attention_head(self.attention_decoder(feat)), dim=1)
         fake = attention[:, 0:1] * fake_local + attention[:, 1:2] * fake_global
-        return dict(fake_img=fake, fake_local=fake_local,
-                    fake_global=fake_global, fake_classes=class_imgs,
-                    attention=attention)
+        return dict(fake_img=fake, local_img=fake_local,
+                    global_img=fake_global, class_images=class_imgs,
+                    weight_map=attention)

@@ -5,7 +5,6 @@ from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
-from mmengine.logging import MessageHub
 
 from mmsemsyn.registry import MODELS
 
@@ -32,7 +31,10 @@ class DiversityLoss(nn.Module):
             ``min(1, epoch / ramp_epochs)`` with 1-based epochs (the official
             100). None: no ramp (the paper).
         iters_per_epoch: for iteration-based schedules, the epoch of the ramp
-            is ``iter // iters_per_epoch``; None reads the Runner's epoch.
+            is ``iter // iters_per_epoch``; None takes the Runner's epoch.
+            Either comes from :class:`LossRampHook` (:meth:`set_progress`,
+            before every training iteration); until it is set the ramp is
+            at its first epoch.
         loss_name: log key.
 
     Shapes:
@@ -65,18 +67,25 @@ class DiversityLoss(nn.Module):
         self.ramp_epochs = ramp_epochs
         self.iters_per_epoch = iters_per_epoch
         self.loss_name = loss_name
+        self.epoch = 0  # of the ramp, from 0; set by set_progress
+
+    def set_progress(self, iter: int, max_iters: Optional[int] = None,
+                     epoch: int = 0,
+                     max_epochs: Optional[int] = None) -> None:
+        """Called by :class:`LossRampHook` before every training iteration
+        with the runner's progress: the ramp's epoch is ``iter //
+        iters_per_epoch``, or ``epoch`` without ``iters_per_epoch``."""
+        if self.iters_per_epoch is not None:
+            self.epoch = int(iter) // self.iters_per_epoch
+        else:
+            self.epoch = int(epoch)
 
     def ramp_factor(self) -> float:
         """The official ramp-in factor of the current training step (1 when
         off): ``min(1, epoch / ramp_epochs)``, epoch counted from 1."""
         if self.ramp_epochs is None:
             return 1.0
-        hub = MessageHub.get_current_instance()
-        if self.iters_per_epoch is not None:
-            epoch = int(hub.get_info('iter', 0)) // self.iters_per_epoch
-        else:
-            epoch = int(hub.get_info('epoch', 0))
-        return min(1.0, (epoch + 1) / self.ramp_epochs)
+        return min(1.0, (self.epoch + 1) / self.ramp_epochs)
 
     def class_distances(self, fake_zero: torch.Tensor,
                         fake_noise: torch.Tensor, label: torch.Tensor,

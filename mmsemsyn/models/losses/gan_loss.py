@@ -32,6 +32,11 @@ class GANLoss(nn.Module):
             pix2pixHD uses 0.5: its D loss is (fake + real) * 0.5).
         scale_reduction: how a multi-scale D's losses combine: 'mean'
             (SPADE, LGGAN) or 'sum' (pix2pixHD).
+        disc_real_weight: a further factor on the discriminator's
+            real-target term only (``is_disc=True, target_is_real=True``):
+            LGGAN cross-view's official ``backward_D`` adds
+            ``0.5 * (real + fake_o)`` for each of its 3 judged outputs, so
+            one real prediction counts 3 times (3.0 there; 1.0 elsewhere).
         loss_name: the key the term is logged under.
     """
 
@@ -41,6 +46,7 @@ class GANLoss(nn.Module):
                  real_label: float = 1.0,
                  fake_label: float = 0.0,
                  scale_reduction: str = 'mean',
+                 disc_real_weight: float = 1.0,
                  loss_name: str = 'loss_gan'):
         super().__init__()
         if gan_type not in ('vanilla', 'lsgan', 'hinge', 'wgan'):
@@ -54,6 +60,7 @@ class GANLoss(nn.Module):
         self.real_label = real_label
         self.fake_label = fake_label
         self.scale_reduction = scale_reduction
+        self.disc_real_weight = disc_real_weight
         self.loss_name = loss_name
 
     def _single(self, pred: torch.Tensor, target_is_real: bool,
@@ -97,4 +104,7 @@ class GANLoss(nn.Module):
         loss = torch.stack(losses).sum()
         if self.scale_reduction == 'mean':
             loss = loss / len(losses)
-        return loss * self.loss_weight
+        loss = loss * self.loss_weight
+        if is_disc and target_is_real and self.disc_real_weight != 1:
+            loss = loss * self.disc_real_weight
+        return loss

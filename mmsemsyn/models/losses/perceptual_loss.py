@@ -21,6 +21,10 @@ class VGGPerceptualLoss(nn.Module):
         pretrained: True (torchvision ImageNet weights), a local file, or
             None (random weights, for tests).
         criterion: 'l1' or 'mse' (Lab2Pix-V1 uses MSE).
+        output_reduction: how the losses of N outputs of one target
+            (``pred`` of shape (N, B, 3, H, W)) combine: 'mean' or 'sum'
+            (LGGAN cross-view: the official adds one VGG loss per judged
+            output). They run through VGG as one (N * B) batch.
     """
 
     def __init__(self,
@@ -33,8 +37,13 @@ class VGGPerceptualLoss(nn.Module):
                  criterion: str = 'l1',
                  pretrained: Union[str, bool, None] = True,
                  input_range: str = '[-1,1]',
+                 output_reduction: str = 'mean',
                  loss_name: str = 'loss_vgg'):
         super().__init__()
+        if output_reduction not in ('mean', 'sum'):
+            raise ValueError("output_reduction must be 'mean' or 'sum', not "
+                             f'{output_reduction!r}')
+        self.output_reduction = output_reduction
         if len(layers) != len(layer_weights):
             raise ValueError('layers and layer_weights differ in length')
         if criterion not in ('l1', 'mse'):
@@ -63,13 +72,20 @@ class VGGPerceptualLoss(nn.Module):
                 target: Optional[torch.Tensor] = None,
                 target_feats: Optional[dict] = None) -> torch.Tensor:
         """Args:
-            pred: (B, 3, H, W) generated image in ``input_range``.
+            pred: (B, 3, H, W) generated image in ``input_range``, or
+                (N, B, 3, H, W): N outputs for the same target, combined
+                by ``output_reduction``.
             target: (B, 3, H, W) real image; not needed with
                 ``target_feats``.
-            target_feats: features from :meth:`target_features`.
+            target_feats: features from :meth:`target_features` (of the
+                (B, ...) target).
         Returns:
             scalar loss (weighted by ``loss_weight``).
         """
+        num_outputs = 1
+        if pred.dim() == 5:
+            num_outputs = pred.shape[0]
+            pred = pred.flatten(0, 1)
         # The real image runs without a graph (issue 14 item 1): the
         # official runs fake and real with one graph, but gradients only
         # flow through the fake's features, so the values are the same.
@@ -78,9 +94,17 @@ class VGGPerceptualLoss(nn.Module):
                 raise ValueError('VGGPerceptualLoss needs target or '
                                  'target_feats')
             target_feats = self.target_features(target)
+        if num_outputs > 1:
+            # the target's features once, repeated for every output
+            target_feats = {k: v.repeat(num_outputs, 1, 1, 1)
+                            for k, v in target_feats.items()}
         feats = self.vgg(pred)
         loss = pred.new_zeros(())
         for name, weight in self.layer_weights.items():
             loss = loss + weight * self.criterion(feats[name],
                                                   target_feats[name])
-        return loss * self.loss_weight
+        loss = loss * self.loss_weight
+        if self.output_reduction == 'sum' and num_outputs > 1:
+            # the mean over N equal-sized chunks times N is their sum
+            loss = loss * num_outputs
+        return loss

@@ -11,6 +11,7 @@ from mmengine.optim import OptimWrapperDict
 from mmsemsyn.models.pretrained.weights_error import locate_pretrained
 from mmsemsyn.registry import MODELS
 from mmsemsyn.structures import SynDataSample
+from mmsemsyn.structures import outputs as out
 
 
 def set_requires_grad(module: Optional[nn.Module], flag: bool) -> None:
@@ -141,6 +142,38 @@ class BaseSynthesisGAN(BaseModel):
       forward pass, then steps G and D);
     - ``'g_then_d_fresh_fake'`` (SPADE, LGGAN, Lab2Pix-V2): G first, then D
       on a new fake drawn from the updated G without gradients.
+
+    **The contract of a method.**
+
+    - ``forward_generator(inputs) -> dict``: the generator outputs, named
+      as in :mod:`mmsemsyn.structures.outputs` (one name per meaning):
+      ``fake_img`` (B, 3, H, W) always; ``global_img`` / ``local_img`` /
+      ``weight_map`` (B, 2, H, W) / ``class_images`` (B, K, 3, H, W) /
+      ``class_masks`` / ``class_logits`` / ``class_valid`` (LGGAN, both
+      tasks); ``fake_scales`` (Lab2Pix-V1's pyramid, finest first);
+      ``fake_outputs`` (B, n, 3, H, W) (CRN's n images); ``z`` / ``mu`` /
+      ``logvar`` (SPADE's VAE). Images are on the [-1, 1] scale.
+    - ``discriminator_losses(inputs, outputs)`` and
+      ``generator_losses(inputs, outputs)`` -> ``{log key: scalar}``, built
+      from :meth:`discriminate` (``discriminate(condition, images)``, one
+      batch or a list of batches, jointly or separately as
+      ``joint_discrimination`` says; a method with other D inputs overrides
+      :meth:`discriminator_forward`), :meth:`adversarial_d_losses` (the
+      ``loss_d_fake`` / ``loss_d_real`` pair with :attr:`disc_gan_loss`:
+      ``gan_disc`` if configured, else ``gan``) and :meth:`loss`.
+    - Optionally ``visual_outputs`` (intermediate images shown in sample
+      grids; ``weight_map`` adds ``local_weight``) and extra networks built
+      after ``super().__init__``.
+
+    **Where a loss weight lives.** Every factor of a loss term is an option
+    of its loss module, set in ``configs/_base_/models/<method>.py``:
+    ``loss_weight``, reductions over scales (``scale_reduction``) or
+    outputs (``VGGPerceptualLoss.output_reduction``), the D real-term factor
+    (``GANLoss.disc_real_weight``), the sharpness balance
+    (``SharpnessEnhancementLoss.balance``). Ramped weights get the training
+    progress from ``LossRampHook`` (``set_progress``), never from global
+    state. A synthesizer only adds terms of different outputs (sums), it
+    never scales one.
 
     Args:
         generator / discriminator: network configs.
@@ -355,10 +388,16 @@ class BaseSynthesisGAN(BaseModel):
 
     @staticmethod
     def detach_outputs(outputs: dict) -> dict:
-        return {
-            k: v.detach() if isinstance(v, torch.Tensor) else v
-            for k, v in outputs.items()
-        }
+        """The generator outputs without their graph (tensors and lists of
+        tensors, e.g. Lab2Pix-V1's ``fake_scales``), for the D step."""
+        def detach(v):
+            if isinstance(v, torch.Tensor):
+                return v.detach()
+            if isinstance(v, (list, tuple)) and all(
+                    isinstance(t, torch.Tensor) for t in v):
+                return type(v)(t.detach() for t in v)
+            return v
+        return {k: detach(v) for k, v in outputs.items()}
 
     # ---- the training step -------------------------------------------
     def _generator_turn(self, curr_iter: int) -> bool:
@@ -512,9 +551,17 @@ class BaseSynthesisGAN(BaseModel):
 
     def visual_images(self, outputs: dict) -> Dict[str, torch.Tensor]:
         """Intermediate (B, 3, H, W) images in [-1, 1] to attach to every
-        predicted sample, in display order (``visual_outputs`` by default)."""
-        return {k: outputs[k] for k in self.visual_outputs
-                if isinstance(outputs.get(k), torch.Tensor)}
+        predicted sample, in display order: the ``visual_outputs``, then --
+        for a generator with a ``weight_map`` (LGGAN, Eq. 6) -- the local
+        weight ``weight_map[:, 0]`` as grey (``local_weight``, white =
+        local), as the paper's figures."""
+        visuals = {k: outputs[k] for k in self.visual_outputs
+                   if isinstance(outputs.get(k), torch.Tensor)}
+        weight_map = outputs.get(out.WEIGHT_MAP)
+        if isinstance(weight_map, torch.Tensor):
+            visuals[out.LOCAL_WEIGHT] = (weight_map[:, :1] * 2 - 1).expand(
+                -1, 3, -1, -1)
+        return visuals
 
     @torch.no_grad()
     def predict(self, inputs: dict,

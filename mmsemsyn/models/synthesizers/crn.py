@@ -118,14 +118,9 @@ class CRN(BaseSynthesisGAN):
         inputs = data['inputs']
         with optim_wrapper.optim_context(self.generator):
             outputs = self.forward_generator(inputs)
-            losses = self.generator_losses(inputs, outputs)
-            # CRN + diversity loss: G(l, 0) / G(l, n) pairs of a batch the
-            # preprocessor's class_noise doubled (as the shared GAN step).
-            losses.update(self.noise_pair_losses(inputs, outputs))
-            loss, log_vars = self.parse_losses(losses)
-        optim_wrapper.update_params(loss)
-        log_vars['loss_gen'] = log_vars.pop('loss')
-        return log_vars
+        # The shared G update (content loss + the diversity loss of
+        # G(l, 0) / G(l, n) pairs when class_noise doubled the batch).
+        return self._generator_step(inputs, outputs, optim_wrapper)[0]
 
     @torch.no_grad()
     def predict(self, inputs: dict,

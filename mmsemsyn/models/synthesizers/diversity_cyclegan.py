@@ -161,8 +161,9 @@ class DiversityCycleGAN(BaseSynthesisGAN):
         fake = outputs['fake_img']
         pooled = [self.pools[0].query(fake[:pairs]),
                   self.pools[1].query(fake[pairs:])]
-        fake_b = sum(gan(p, False, is_disc=True)
-                     for p in self.discriminate(None, pooled)) / 2
+        # the mean over the two fakes (G(l, 0) and G(l, n)), as official
+        fake_b = torch.stack([gan(p, False, is_disc=True)
+                              for p in self.discriminate(None, pooled)]).mean()
         return dict(
             loss_d_img_fake=fake_b,
             loss_d_img_real=gan(
@@ -187,7 +188,8 @@ class DiversityCycleGAN(BaseSynthesisGAN):
         fake = outputs['fake_img']
         pred_zero, pred_noise = self.discriminate(
             None, [fake[:pairs], fake[pairs:]])
-        loss_gan = (gan(pred_zero, True) + gan(pred_noise, True)) / 2
+        loss_gan = torch.stack([gan(pred_zero, True),
+                                gan(pred_noise, True)]).mean()
         if self.layout_gan:
             loss_gan = loss_gan + gan(
                 self.discriminate_layout(outputs['fake_layout']), True)

@@ -91,12 +91,7 @@ class Lab2PixV1(BaseSynthesisGAN):
                                                         label.device))
         if isinstance(fakes, torch.Tensor):
             fakes = [fakes]
-        return dict(fake_img=fakes[0], fake_imgs=list(fakes))
-
-    def detach_outputs(self, outputs: dict) -> dict:
-        out = super().detach_outputs(outputs)
-        out['fake_imgs'] = [f.detach() for f in outputs['fake_imgs']]
-        return out
+        return dict(fake_img=fakes[0], fake_scales=list(fakes))
 
     def discriminate(self, condition, images: List[torch.Tensor]):
         """Extends the base: ``images`` is one image *pyramid* (the output
@@ -121,23 +116,26 @@ class Lab2PixV1(BaseSynthesisGAN):
     # ---- losses ---------------------------------------------------------
     def discriminator_losses(self, inputs, outputs):
         gan = self.disc_gan_loss
-        fakes = outputs['fake_imgs']
+        fakes = outputs['fake_scales']
         reals = self.real_pyramid(inputs, len(fakes))
-        losses = dict(loss_d_fake=gan(self.discriminate(None, fakes), False,
-                                      True, self.enhance_mask(inputs)))
-        lam = 0.0
-        if self.has_loss('sharp'):
-            sharp = self.losses['sharp']
-            lam = sharp.current_weight()
-            blurred = [sharp.blur(r) for r in reals]
-            losses[sharp.loss_name] = sharp(
-                self.discriminate(None, blurred), gan, None, lam)
-        losses['loss_d_real'] = (1 + lam) * gan(self.discriminate(None, reals),
-                                                True, True)
-        return losses
+        loss_d_fake = gan(self.discriminate(None, fakes), False, True,
+                          self.enhance_mask(inputs))
+        if not self.has_loss('sharp'):
+            return dict(loss_d_fake=loss_d_fake,
+                        loss_d_real=gan(self.discriminate(None, reals),
+                                        True, True))
+        # Eq. 16: blurred reals count as fakes (no mask, as the official);
+        # the sharpness loss weighs the terms (balance='real': real term
+        # x (1 + lambda_2), the official train.py).
+        sharp = self.losses['sharp']
+        blurred = [sharp.blur(r) for r in reals]
+        loss_d_blurred = gan(self.discriminate(None, blurred), False, True)
+        return sharp.balance(
+            loss_d_fake, gan(self.discriminate(None, reals), True, True),
+            loss_d_blurred)
 
     def generator_losses(self, inputs, outputs):
-        fakes = outputs['fake_imgs']
+        fakes = outputs['fake_scales']
         reals = self.real_pyramid(inputs, len(fakes))
         losses = self.loss('gan', self.discriminate(None, fakes), True,
                            weight=self.enhance_mask(inputs))

@@ -52,20 +52,18 @@ class Lab2PixV2(BaseSynthesisGAN):
         if self.has_loss('sharp'):
             # Eq. 30, as the official compute_discriminator_loss: blurred
             # reals count as fakes, in a second D call on [blurred, real];
-            # fake and real terms are each averaged with their sharpness
-            # counterpart, (L + lambda * L_sharp) / (1 + lambda). The second
-            # real score is not a repeat of the first: in training mode every
-            # D call runs one spectral-norm power iteration, so it sees
-            # other normalised weights (and its gradient counts too).
+            # the sharpness loss averages the fake and real terms with their
+            # sharpness counterparts (balance='average'). The second real
+            # score is not a repeat of the first: in training mode every D
+            # call runs one spectral-norm power iteration, so it sees other
+            # normalised weights (and its gradient counts too).
             sharp = self.losses['sharp']
-            lam = sharp.current_weight()
             pred_blur, pred_real_sharp = self.discriminate(
                 sem, [sharp.blur(real), real])
-            losses['loss_d_fake'] = losses['loss_d_fake'] / (1 + lam)
-            losses['loss_d_real'] = (losses['loss_d_real'] + lam * gan(
-                pred_real_sharp, True, True, mask)) / (1 + lam)
-            losses[sharp.loss_name] = sharp(pred_blur, gan, mask,
-                                            lam) / (1 + lam)
+            loss_d_real_second = gan(pred_real_sharp, True, True, mask)
+            losses = sharp.balance(
+                losses['loss_d_fake'], losses['loss_d_real'],
+                gan(pred_blur, False, True, mask), loss_d_real_second)
         return losses
 
     def generator_losses(self, inputs, outputs):

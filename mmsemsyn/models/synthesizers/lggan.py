@@ -51,16 +51,8 @@ class LGGAN(SPADEGAN):
             approximate), see the module docstring.
     """
 
+    # the global and local images, then the local weight of Eq. 6 (base)
     visual_outputs = ('global_img', 'local_img')
-
-    def visual_images(self, outputs: dict) -> dict:
-        """The global and local images, and the local weight W_l of the
-        weight map (Eq. 6) as grey (white = local), as the paper's figures."""
-        visuals = super().visual_images(outputs)
-        if isinstance(outputs.get('weight_map'), torch.Tensor):
-            visuals['local_weight'] = (
-                outputs['weight_map'][:, :1] * 2 - 1).expand(-1, 3, -1, -1)
-        return visuals
 
     def __init__(self, *args, adversarial_outputs=('fake_img', 'global_img',
                                                    'local_img'),
@@ -109,12 +101,10 @@ class LGGAN(SPADEGAN):
             self._name('loss_d_fake', k): gan(p, False, is_disc=True)
             for k, p in zip(keys, pred_fakes)
         }
-        if self.separate_d_calls:
-            losses['loss_d_real'] = sum(
-                gan(p, True, is_disc=True) for p in pred_reals)
-        else:  # one real prediction, counted once per output
-            losses['loss_d_real'] = gan(pred_reals[0], True,
-                                        is_disc=True) * len(keys)
+        # One real term per judged output, as the official D loss (with
+        # batched D calls the same real prediction each time).
+        losses['loss_d_real'] = sum(
+            gan(p, True, is_disc=True) for p in pred_reals)
         return losses
 
     def generator_losses(self, inputs, outputs) -> Dict[str, torch.Tensor]:

@@ -28,7 +28,7 @@ from mmsemsyn.registry import MODELS
 from .base_synthesis_gan import BaseSynthesisGAN
 
 # The generator outputs every loss is applied to, in the official order.
-JUDGED_OUTPUTS = ('fake_img', 'fake_global', 'fake_local')
+JUDGED_OUTPUTS = ('fake_img', 'global_img', 'local_img')
 
 
 @MODELS.register_module()
@@ -66,16 +66,8 @@ class LGGANCrossView(BaseSynthesisGAN):
         judged_outputs: generator outputs the losses apply to.
     """
 
-    visual_outputs = ('fake_global', 'fake_local')
-
-    def visual_images(self, outputs: dict) -> dict:
-        """Global and local images and the local attention weight (grey,
-        white = local) of Eq. 6."""
-        visuals = super().visual_images(outputs)
-        if isinstance(outputs.get('attention'), torch.Tensor):
-            visuals['local_weight'] = (
-                outputs['attention'][:, :1] * 2 - 1).expand(-1, 3, -1, -1)
-        return visuals
+    # the global and local images, then the local weight of Eq. 6 (base)
+    visual_outputs = ('global_img', 'local_img')
 
     def __init__(self,
                  *args,
@@ -136,10 +128,11 @@ class LGGANCrossView(BaseSynthesisGAN):
                                                    [inputs['img']] + fakes)
         losses = {}
         for name in pred_real:
-            # The official D loss adds 0.5 * (real + fake_o) per output o,
-            # so the real term weighs len(outputs) times.
-            losses[f'loss_d_{name}_real'] = len(fakes) * gan(
-                pred_real[name], True, is_disc=True)
+            # The official D loss adds 0.5 * (real + fake_o) per output o:
+            # the real term weighs len(judged_outputs) times, which is
+            # gan_disc.disc_real_weight (3) in the config.
+            losses[f'loss_d_{name}_real'] = gan(pred_real[name], True,
+                                                is_disc=True)
             losses[f'loss_d_{name}_fake'] = sum(
                 gan(p[name], False, is_disc=True) for p in pred_fakes)
         return losses
@@ -158,27 +151,14 @@ class LGGANCrossView(BaseSynthesisGAN):
             l1 = self.losses['l1']
             losses[l1.loss_name] = sum(l1(f, real) for f in fakes)
         if self.has_loss('l1_local'):
-            # Eq. 2: class image i vs the target under M_i. The class image
-            # is *not* masked (as in the code). All classes in one call:
-            # the mean over (B, C, ...) times C is the sum over classes.
-            masks = self.class_masks(inputs).unsqueeze(2)
-            classes = outputs['fake_classes']
-            l1_local = self.losses['l1_local']
-            losses[l1_local.loss_name] = classes.shape[1] * l1_local(
-                classes, real.unsqueeze(1) * masks)
+            # Eq. 2 (ClassSpecificL1Loss): class image i vs the target under
+            # M_i; the class image is *not* masked (as in the code).
+            losses.update(self.loss('l1_local', outputs['class_images'],
+                                    self.class_masks(inputs), real))
         if self.has_loss('vgg'):
-            # One VGG pass over the three outputs: the mean over 3 equal
-            # chunks times 3 is the official sum of three VGG losses.
-            vgg = self.losses['vgg']
-            extra = {}
-            if hasattr(vgg, 'target_features'):
-                # the real image's features once, repeated (issue 14)
-                extra['target_feats'] = {
-                    k: v.repeat(len(fakes), 1, 1, 1)
-                    for k, v in vgg.target_features(real).items()}
-            losses[vgg.loss_name] = len(fakes) * vgg(
-                torch.cat(fakes, 0), real.repeat(len(fakes), 1, 1, 1),
-                **extra)
+            # The three outputs through VGG as one batch; the config's
+            # output_reduction='sum' is the official sum of three losses.
+            losses.update(self.loss('vgg', torch.stack(fakes), real))
         if self.has_loss('tv'):
             tv = self.losses['tv']
             losses[tv.loss_name] = sum(tv(f) for f in fakes)

@@ -50,16 +50,16 @@ def test_forward_shapes_and_fusion():
     gen = LGGANCrossViewGenerator(ngf=8, num_blocks=1)
     masks = one_hot(torch.randint(0, 6, (2, 24, 32)), 6)
     out = gen(torch.randn(2, 6, 24, 32), masks)
-    assert out['fake_img'].shape == out['fake_local'].shape == \
-        out['fake_global'].shape == (2, 3, 24, 32)
-    assert out['fake_classes'].shape == (2, 6, 3, 24, 32)
-    att = out['attention']
+    assert out['fake_img'].shape == out['local_img'].shape == \
+        out['global_img'].shape == (2, 3, 24, 32)
+    assert out['class_images'].shape == (2, 6, 3, 24, 32)
+    att = out['weight_map']
     torch.testing.assert_close(att.sum(1), torch.ones(2, 24, 32))
     # Eq. 3 (sum of the class images) and Eq. 7 (softmax-weighted fusion).
-    torch.testing.assert_close(out['fake_local'], out['fake_classes'].sum(1))
+    torch.testing.assert_close(out['local_img'], out['class_images'].sum(1))
     torch.testing.assert_close(
-        out['fake_img'], att[:, :1] * out['fake_local'] +
-        att[:, 1:] * out['fake_global'])
+        out['fake_img'], att[:, :1] * out['local_img'] +
+        att[:, 1:] * out['global_img'])
 
 
 def test_bad_inputs():
@@ -75,7 +75,7 @@ def test_gradients_reach_every_trained_parameter():
     ids = torch.arange(6).repeat_interleave(2).reshape(1, 1, 12).expand(
         1, 12, 12)
     out = gen(torch.randn(1, 6, 12, 12), one_hot(ids, 6))
-    (out['fake_img'].sum() + out['fake_classes'].sum()).backward()
+    (out['fake_img'].sum() + out['class_images'].sum()).backward()
     for name, p in gen.named_parameters():
         if name.startswith('unused_class_heads'):
             assert p.grad is None

@@ -97,17 +97,18 @@ def test_sharpness_blur_and_ramp():
     assert torch.equal(near[0, 0, :2, :2], img[0, 0, 0, 0].expand(2, 2))
     avg = blur_image(img, 'avgpool')
     assert torch.allclose(avg[0, 0, 0, 0], img[0, 0, :2, :2].mean())
-    hub = MessageHub.get_current_instance()
-    hub.update_info('iter', 25)
-    hub.update_info('max_iters', 100)
     sharp = SharpnessEnhancementLoss(loss_weight=1.0, ramp='iter')
+    # no global state: the hook's progress (full weight until it is set)
+    MessageHub.get_current_instance().update_info('iter', 50)
+    assert sharp.current_weight() == 1.0
+    sharp.set_progress(iter=25, max_iters=100)  # what LossRampHook does
     assert sharp.current_weight() == pytest.approx(0.25)
     assert SharpnessEnhancementLoss(2.0).current_weight() == 2.0
     gan = HierarchicalGANLoss(gan_type='vanilla')
     pred = torch.randn(1, 1, 4, 4)
     assert torch.allclose(sharp(pred, gan),
                           0.25 * gan(pred, False, is_disc=True))
-    hub.update_info('iter', 0)
+    MessageHub.get_current_instance().update_info('iter', 0)
     with pytest.raises(ValueError):
         SharpnessEnhancementLoss(blur='bicubic')
 

@@ -65,7 +65,7 @@ def test_lab2pix_v2_train_step():
             gan_disc=dict(type='HierarchicalGANLoss', gan_type='hinge',
                           level_normalization='cumulative',
                           loss_name='loss_d'),
-            sharp=dict(type='SharpnessEnhancementLoss'),
+            sharp=dict(type='SharpnessEnhancementLoss', balance='average'),
             feat=dict(type='FeatureMatchingLoss'),
             vgg=dict(type='VGGPerceptualLoss', pretrained=None,
                      layers=('relu1_1', 'relu2_1'),
@@ -130,7 +130,7 @@ def v1_cfg(**kw):
                           scale_reduction='sum', loss_weight=0.5,
                           loss_name='loss_d'),
             sharp=dict(type='SharpnessEnhancementLoss', blur='avgpool',
-                       ramp='iter'),
+                       ramp='iter', balance='real'),
             cycle_seg=dict(type='CycleSegmentationLoss'),
             vgg=dict(type='VGGPerceptualLoss', pretrained=None,
                      loss_weight=1.0, criterion='mse',
@@ -148,6 +148,9 @@ def test_lab2pix_v1_train_step_with_mmseg_segmenters():
     hub.update_info('iter', 50)
     hub.update_info('max_iters', 100)
     model = MODELS.build(v1_cfg())
+    # what LossRampHook does before iteration 50 of 100
+    model.losses['sharp'].set_progress(iter=50, max_iters=100)
+    assert model.losses['sharp'].current_weight() == 0.5
     assert len(model.segmenters) == 3
     ow = optim(model, ('generator', 'segmenters'))
     seg_before = model.segmenters[2].decode_head.conv_seg.weight.clone()

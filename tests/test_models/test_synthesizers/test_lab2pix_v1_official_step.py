@@ -32,7 +32,8 @@ def build():
     cfg = v1_cfg(segmenter=None)
     cfg['losses'].pop('cycle_seg')
     cfg['losses']['sharp'] = dict(type='SharpnessEnhancementLoss',
-                                  loss_weight=LAMBDA_2, blur='avgpool')
+                                  loss_weight=LAMBDA_2, blur='avgpool',
+                                  balance='real')
     torch.manual_seed(0)
     return MODELS.build(cfg)
 
@@ -70,7 +71,7 @@ def test_loss_composition_equals_the_official_forward():
     out = model.forward_generator(inputs)
     g = model.generator_losses(inputs, out)
     d = model.discriminator_losses(inputs, model.detach_outputs(out))
-    expected = official_losses(ref, inputs, out['fake_imgs'])
+    expected = official_losses(ref, inputs, out['fake_scales'])
     torch.testing.assert_close(sum(d.values()), expected['loss_d'],
                                rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(sum(g.values()), expected['loss_g'],
@@ -93,7 +94,7 @@ def test_one_training_step_equals_the_official_step():
         [p for p in ref.discriminator.parameters() if p.requires_grad],
         lr=1e-3, betas=(0.5, 0.999))
     torch.manual_seed(5)
-    fakes = ref.forward_generator(inputs)['fake_imgs']
+    fakes = ref.forward_generator(inputs)['fake_scales']
     losses = official_losses(ref, inputs, fakes)
     opt_g.zero_grad()
     losses['loss_g'].backward()

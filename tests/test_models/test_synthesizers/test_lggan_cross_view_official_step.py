@@ -37,7 +37,7 @@ def official_step(model, inputs):
         'target_semantic']
     masks = inputs['semantics'][:, :G.num_classes]
     out = G(torch.cat([A, Dsem], 1), masks)  # forward()
-    outs = [out['fake_global'], out['fake_local'], out['fake_img']]
+    outs = [out['global_img'], out['local_img'], out['fake_img']]
     bce, l1 = nn.BCELoss(), nn.L1Loss()
 
     def prob(d, cond, img):  # 'basic' D with use_sigmoid (no_lsgan)
@@ -68,7 +68,7 @@ def official_step(model, inputs):
     for name, d, cond in (('D1', D1, A), ('D2', D2, Dsem)):
         gan[name] = sum(bce(prob(d, cond, o), target(prob(d, cond, o), 1.))
                         for o in outs)
-    local = sum(l1(out['fake_classes'][:, i], B * masks[:, i:i + 1])
+    local = sum(l1(out['class_images'][:, i], B * masks[:, i:i + 1])
                 for i in range(G.num_classes)) * 100
     global_l1 = sum(l1(o, B) for o in outs) * 100
     vgg = sum(model.losses['vgg'](o, B) for o in outs)  # lambda 10 inside

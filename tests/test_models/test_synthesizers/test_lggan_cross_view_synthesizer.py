@@ -78,7 +78,7 @@ def test_losses_match_official_formulas(model):
     def prob(d, cond, img):
         return torch.sigmoid(d(torch.cat([cond, img], 1)))
 
-    outs = [out['fake_img'], out['fake_global'], out['fake_local']]
+    outs = [out['fake_img'], out['global_img'], out['local_img']]
     with torch.no_grad():
         ones = lambda p: torch.ones_like(p)  # noqa: E731
         zeros = lambda p: torch.zeros_like(p)  # noqa: E731
@@ -87,7 +87,7 @@ def test_losses_match_official_formulas(model):
         gan_d2 = sum(bce(prob(D2, Dsem, o), ones(prob(D2, Dsem, o)))
                      for o in outs)
         l1 = sum((o - B).abs().mean() for o in outs) * 100
-        l1_local = sum((out['fake_classes'][:, i] -
+        l1_local = sum((out['class_images'][:, i] -
                         B * masks[:, i:i + 1]).abs().mean()
                        for i in range(6)) * 100
         vgg_module = model.losses['vgg']
@@ -151,7 +151,7 @@ def test_predict_and_missing_condition(model):
     assert samples[0].fake_img.dtype == torch.uint8
     assert samples[0].fake_img.shape == (3, H, W)
     assert samples[0].metainfo['visual_keys'] == (
-        'fake_global', 'fake_local', 'local_weight')
+        'global_img', 'local_img', 'local_weight')
     assert all(samples[0].get(k).shape == (3, H, W)
                for k in samples[0].metainfo['visual_keys'])
     inputs = dict(data['inputs'])

@@ -204,7 +204,8 @@ def _lab2pix_v2():
             gan_disc=dict(type='HierarchicalGANLoss', gan_type='hinge',
                           level_normalization='cumulative',
                           loss_name='loss_d'),
-            sharp=dict(type='SharpnessEnhancementLoss', loss_weight=0.7),
+            sharp=dict(type='SharpnessEnhancementLoss', loss_weight=0.7,
+                       balance='average'),
             feat=dict(type='FeatureMatchingLoss'))))
 
 

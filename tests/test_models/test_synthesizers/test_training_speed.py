@@ -80,7 +80,7 @@ def lab2pix_v2(**extra):
             gan_disc=dict(type='HierarchicalGANLoss', gan_type='hinge',
                           level_normalization='cumulative',
                           loss_name='loss_d'),
-            sharp=dict(type='SharpnessEnhancementLoss'),
+            sharp=dict(type='SharpnessEnhancementLoss', balance='average'),
             feat=dict(type='FeatureMatchingLoss'),
             vgg=small_vgg()))
     model.update(extra)
