@@ -21,7 +21,8 @@ class Lab2PixV1(BaseSynthesisGAN):
     (VGG19 MSE against the unpaired real, weight 1) and ``consistency``
     (lambda_3 = 5e-6). Discriminator loss x 0.5 (``gan_disc.loss_weight``):
     masked fake term, ``sharp`` (blurred reals as fakes, lambda_2 ramped
-    0 -> 1) and the real term x (1 + lambda_2).
+    0 -> 1 by ``LossRampHook``) and the real term weighted 1 + lambda_2
+    (``losses.sharp.balance='real'``).
 
     Args:
         segmenter: an mmseg segmenter config (built trainable, once per
@@ -125,8 +126,8 @@ class Lab2PixV1(BaseSynthesisGAN):
                         loss_d_real=gan(self.discriminate(None, reals),
                                         True, True))
         # Eq. 16: blurred reals count as fakes (no mask, as the official);
-        # the sharpness loss weighs the terms (balance='real': real term
-        # x (1 + lambda_2), the official train.py).
+        # the sharpness loss weighs the terms (balance='real': the real
+        # term weighted 1 + lambda_2, the official train.py).
         sharp = self.losses['sharp']
         blurred = [sharp.blur(r) for r in reals]
         loss_d_blurred = gan(self.discriminate(None, blurred), False, True)

@@ -84,7 +84,7 @@ class LGGAN(SPADEGAN):
         if not self.separate_d_calls:
             *pred_fakes, pred_real = self.discriminate(
                 sem, [outputs[k] for k in keys] + [real])
-            return pred_fakes, [pred_real] * len(keys)
+            return pred_fakes, [pred_real for _ in keys]
         pred_fakes, pred_reals = [], []
         for key in keys:  # official order: one call per output
             pred_fake, pred_real = self.discriminate(sem, [outputs[key], real])
