@@ -138,3 +138,39 @@ def test_loss_ramp_hook_without_losses_is_a_no_op():
     runner = fake_runner({})
     runner.model = SimpleNamespace()
     LossRampHook().before_train_iter(runner, batch_idx=0)
+
+
+def test_loss_ramp_hook_in_a_runner(tmp_path):
+    """Through mmengine's Runner: the weight each training step sees."""
+    from mmengine.model import BaseModel
+    from mmengine.runner import Runner
+
+    class Ramped(BaseModel):
+        def __init__(self):
+            super().__init__()
+            self.param = nn.Parameter(torch.zeros(()))
+            self.losses = nn.ModuleDict(dict(sharp=SharpnessEnhancementLoss(
+                loss_weight=1.0, ramp='iter')))
+            self.seen = []
+
+        def forward(self, *args, **kwargs):
+            return {}
+
+        def train_step(self, data, optim_wrapper):
+            self.seen.append(self.losses['sharp'].current_weight())
+            return {}
+
+    model = Ramped()
+    runner = Runner(
+        model=model, work_dir=str(tmp_path),
+        train_dataloader=dict(
+            dataset=[0] * 8, batch_size=1, collate_fn=dict(
+                type='pseudo_collate'),
+            sampler=dict(type='DefaultSampler', shuffle=False)),
+        train_cfg=dict(by_epoch=False, max_iters=4),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+        custom_hooks=[dict(type='LossRampHook')],
+        default_hooks=dict(checkpoint=None, logger=None),
+        default_scope='mmsemsyn', log_level='WARNING')
+    runner.train()
+    assert model.seen == [0.0, 0.25, 0.5, 0.75]
