@@ -16,7 +16,9 @@ model = dict(
                    channels=(64, 64, 64, 64, 32, 32, 16, 16)),
     discriminator=dict(discriminator=dict(base_channels=16,
                                           feat_channels=64,
-                                          vgg_pretrained=None)),
+                                          vgg_pretrained=None),
+                       # random VGG-16 branch (no download): a CPU demo
+                       allow_random_perceptual_branch=True),
     segmenter=dict(
         _delete_=True,
         type='EncoderDecoder',

@@ -17,7 +17,9 @@ model = dict(
     discriminator=dict(discriminator=dict(in_channels=semantic_nc + 3,
                                           base_channels=16,
                                           feat_channels=64,
-                                          vgg_pretrained=None)),
+                                          vgg_pretrained=None),
+                       # random VGG-16 branch (no download): a CPU demo
+                       allow_random_perceptual_branch=True),
     foreground_mask=dict(background_ids=[0, 1, 2, 3, 4]),
     losses=dict(vgg=dict(pretrained=None)))
 train_dataloader = dict(batch_size=2)

@@ -157,6 +157,9 @@ def _no_download(cfg, registry):
             for key in ('pretrained', 'vgg_pretrained'):
                 if key in params:
                     cfg[key] = None
+            if 'allow_random_perceptual_branch' in params:
+                # timing only: Lab2Pix's D may train on a random VGG branch
+                cfg['allow_random_perceptual_branch'] = True
         for v in cfg.values():
             _no_download(v, registry)
     elif isinstance(cfg, (list, tuple)):

@@ -44,6 +44,13 @@ from mmsemsyn.models.pretrained.weights_error import (
 from mmsemsyn.registry import MODELS
 
 VGG16_POOL_CHANNELS = (256, 512, 512)  # pool3, pool4, pool5
+ALLOW_RANDOM_KEY = 'model.discriminator.allow_random_perceptual_branch'
+
+
+class RandomPerceptualBranchError(ValueError):
+    """Training was asked of a Lab2Pix discriminator whose VGG-16 branch
+    has random weights (see :class:`HierarchicalPerceptualDiscriminators`).
+    """
 
 
 @MODELS.register_module()
@@ -105,6 +112,10 @@ class HierarchicalPerceptualDiscriminator(BaseNetwork):
             self.vgg = VGGFeatureExtractor(
                 'vgg16', ('pool3', 'pool4', 'pool5')[:num_levels],
                 pretrained=vgg_pretrained, input_range=vgg_input_range)
+        # Random weights until a checkpoint brings real ones: the wrapper
+        # refuses to train on them (issue 12, configs/lab2pix/README.md).
+        self.random_perceptual_branch = vgg_pretrained in (None, False)
+        self._register_load_state_dict_pre_hook(self._note_loaded_vgg)
 
         first = [nn.Conv2d(in_channels, ndf, 3, 2, 1)]
         if first_norm:
@@ -175,6 +186,12 @@ class HierarchicalPerceptualDiscriminator(BaseNetwork):
         self.vgg.train(False)  # frozen branch stays in eval mode
         return self
 
+    def _note_loaded_vgg(self, state_dict, prefix, *args) -> None:
+        """A state dict that holds this branch's weights (a checkpoint, a
+        converted official D) makes it no longer random."""
+        if any(k.startswith(prefix + 'vgg.') for k in state_dict):
+            self.random_perceptual_branch = False
+
     def forward(self, x: torch.Tensor) -> List:
         """Returns ``[stem_1, stem_2, stem_3, gcb_1, line_1, gcb_2, ...,
         gcb_L, [pred_1, ..., pred_L]]`` (Eq. 13: level l predicts at stride
@@ -213,6 +230,16 @@ class HierarchicalPerceptualDiscriminators(BaseModule):
     False, as the SPADE multi-scale D that V2 inherits) for each coarser
     scale. Returns the list of each scale's feature list.
 
+    Training (``train()``, which mmengine's loops call) refuses a scale whose
+    VGG-16 branch has random weights (``vgg_pretrained=None`` and no
+    checkpoint with the branch loaded since) unless
+    ``allow_random_perceptual_branch=True``: with the layers' random init
+    the branch's pool4/pool5 features hardly depend on the image, and a
+    generator trained against it learns label-independent horizontal bands
+    (``configs/lab2pix/README.md``, "Stripes"); with other random inits the
+    discriminator overpowers the generator. Building, loading, converting
+    and inference never refuse. The flag is for tests and CPU demos.
+
     ``pass_levels=False`` builds ``len(num_levels)`` copies of any other
     discriminator unchanged (e.g. PatchGAN for the ablation rows without
     HPD; give it ``return_features=True``).
@@ -220,8 +247,10 @@ class HierarchicalPerceptualDiscriminators(BaseModule):
 
     def __init__(self, discriminator: dict,
                  num_levels: Sequence[int] = (3, 2),
-                 pass_levels: bool = True):
+                 pass_levels: bool = True,
+                 allow_random_perceptual_branch: bool = False):
         super().__init__()
+        self.allow_random_perceptual_branch = allow_random_perceptual_branch
         self.num_levels = tuple(num_levels)
         # Missing VGG weights are named as discriminator.vgg_pretrained.
         with locate_pretrained('discriminator'):
@@ -232,6 +261,31 @@ class HierarchicalPerceptualDiscriminators(BaseModule):
 
     def __len__(self) -> int:
         return len(self.discriminators)
+
+    def train(self, mode: bool = True):
+        """Raises:
+            RandomPerceptualBranchError: ``mode`` is True and a scale's VGG-16
+                branch has random weights, unless
+                ``allow_random_perceptual_branch``.
+        """
+        if mode and not self.allow_random_perceptual_branch:
+            random = [
+                i for i, d in enumerate(self.discriminators)
+                if getattr(d, 'random_perceptual_branch', False)
+            ]
+            if random:
+                raise RandomPerceptualBranchError(
+                    f'The VGG-16 perceptual branch of discriminator scale(s) '
+                    f'{random} has random weights '
+                    '(model.discriminator.discriminator.vgg_pretrained=None):'
+                    ' Lab2Pix does not train on it (its generator learns '
+                    'horizontal bands; configs/lab2pix/README.md, '
+                    '"Stripes"). Give the ImageNet weights (vgg_pretrained='
+                    'True, or the path of a torchvision vgg16 file), load a '
+                    f'checkpoint that holds them, or set {ALLOW_RANDOM_KEY}'
+                    '=True to train on random weights anyway (tests, CPU '
+                    'demos).')
+        return super().train(mode)
 
     def forward(self, x: Union[torch.Tensor, Sequence[torch.Tensor]]
                 ) -> List[List]:

@@ -195,6 +195,8 @@ def _lab2pix_v2():
                        num_upsampling_layers='normal', global_channels=4,
                        encoder_channels=4),
         discriminator=dict(type='HierarchicalPerceptualDiscriminators',
+                           # random VGG-16 branch: a test
+                           allow_random_perceptual_branch=True,
                            num_levels=(2, 1), discriminator=hpd),
         foreground_mask=dict(type='ForegroundEnhancementMask',
                              background_ids=[0], enhance_rate=5.0),
