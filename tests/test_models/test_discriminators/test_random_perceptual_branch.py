@@ -5,6 +5,9 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.runner.checkpoint import (
+    load_state_dict as mmengine_load_state_dict,
+)
 
 from mmsemsyn.models.discriminators.hierarchical_perceptual import (
     ALLOW_RANDOM_KEY,
@@ -68,7 +71,8 @@ def test_loading_the_branch_weights_clears_the_refusal():
     replaces the random ones: training is then allowed."""
     d = tiny_hpds()
     source = tiny_hpds(allow_random_perceptual_branch=True)
-    d.load_state_dict(source.state_dict())
+    # mmengine's loader: what the Runner's load_from / resume use
+    mmengine_load_state_dict(d, source.state_dict())
     assert not any(s.random_perceptual_branch for s in d.discriminators)
     d.train()
     assert d.training
