@@ -104,3 +104,18 @@ def test_configs(version):
     cfg.pop('allow_random_perceptual_branch')
     with pytest.raises(RandomPerceptualBranchError, match='allow_random'):
         MODELS.build(cfg).train()
+
+
+def test_runner_refuses_to_train_the_demo_without_the_flag(tmp_path):
+    """End to end: mmengine's Runner stops before the first iteration."""
+    from mmengine.runner import Runner
+    cfg = Config.fromfile(osp.join(CONFIGS, 'lab2pix-v2_synthetic.py'))
+    cfg.model.discriminator.pop('allow_random_perceptual_branch')
+    cfg.model.discriminator = shrink(cfg.model.discriminator.to_dict())
+    cfg.train_dataloader.update(num_workers=0, persistent_workers=False)
+    cfg.work_dir = str(tmp_path)
+    cfg.visualizer = dict(type='Visualizer', vis_backends=[])
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(RandomPerceptualBranchError, match='allow_random'):
+        runner.train()
+    assert runner.iter == 0
