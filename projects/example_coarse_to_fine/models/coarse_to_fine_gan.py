@@ -41,10 +41,12 @@ class ExampleCoarseToFineGAN(BaseSynthesisGAN):
     joint_discrimination = True
     # shown next to the result in sample grids (upsampled, see below)
     visual_outputs = (COARSE_IMG,)
-    # generator input = the semantic channels S; D sees label + photo
+    # input channels of each network from the data (S semantic channels,
+    # C classes, F instance-feature channels): G reads the layout, D the
+    # layout next to the RGB photo (mmsemsyn.dataset_facts)
     CHANNEL_RULES = {
-        'generator.semantic_nc': lambda S, C, F: S,
-        'discriminator.in_channels': lambda S, C, F: S + 3,
+        'generator': lambda S, C, F: S,
+        'discriminator': lambda S, C, F: S + 3,
     }
 
     def forward_generator(self, inputs: dict) -> Dict[str, torch.Tensor]:
