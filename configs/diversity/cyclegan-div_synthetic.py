@@ -12,8 +12,8 @@ num_classes = 6
 img_size = (64, 64)
 unet = dict(type='UnetGenerator', num_downs=6, ngf=16, norm='BN',
             use_dropout=True)
-patch_d = dict(type='PatchDiscriminator', ndf=16, n_layers=3, norm='BN',
-               padding=1)
+patch_d = dict(type='PatchDiscriminator', ndf=16, n_layers_D=3,
+               norm='BN', padding=1)
 model = dict(
     data_preprocessor=dict(num_classes=num_classes),
     generator=dict(unet, in_channels=num_classes + 1, out_channels=3),

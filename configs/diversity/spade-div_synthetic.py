@@ -11,6 +11,6 @@ model = dict(
         num_classes=num_classes,
         class_noise=dict(sampler='uniform', eval_noise='random')),
     generator=dict(semantic_nc=semantic_nc),
-    discriminator=dict(discriminator=dict(in_channels=semantic_nc + 3)),
+    discriminator=dict(in_channels=semantic_nc + 3),
     losses=dict(diversity=dict(type='DiversityLoss', margin=0.3,
                                loss_weight=10.0, loss_name='loss_div')))

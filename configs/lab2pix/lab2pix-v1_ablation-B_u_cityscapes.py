@@ -8,8 +8,10 @@ model = dict(
         type='HierarchicalPerceptualDiscriminators',
         num_levels=(1, 1, 1),
         pass_levels=False,
-        discriminator=dict(type='PatchDiscriminator', in_channels=3, ndf=64,
-                           n_layers=3, norm='IN', padding=2,
-                           spectral_norm=True, return_features=True)),
+        in_channels=3,
+        ndf=64,
+        discriminator=dict(type='PatchDiscriminator', n_layers_D=3, norm='IN',
+                           padding=2, spectral_norm=True,
+                           return_features=True)),
     foreground_mask=None,
     losses=dict(sharp=None, consistency=None))

@@ -8,7 +8,7 @@ _base_ = ['./lab2pix-v1_cityscapes.py']
 data_root = 'data/edges2handbags'
 model = dict(
     data_preprocessor=dict(num_classes=2),
-    generator=dict(label_nc=1, task='sketch', init_size=(2, 2)),
+    generator=dict(semantic_nc=1, task='sketch', init_size=(2, 2)),
     segmenter=dict(decode_head=dict(num_classes=1)),
     foreground_mask=None,
     label_input='sketch',

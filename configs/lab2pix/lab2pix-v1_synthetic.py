@@ -12,11 +12,10 @@ num_classes = 6
 tiny_norm = dict(type='BN', requires_grad=True)
 model = dict(
     data_preprocessor=dict(num_classes=num_classes),
-    generator=dict(label_nc=num_classes, init_size=(1, 2),
+    generator=dict(semantic_nc=num_classes, init_size=(1, 2),
                    channels=(64, 64, 64, 64, 32, 32, 16, 16)),
-    discriminator=dict(discriminator=dict(base_channels=16,
-                                          feat_channels=64,
-                                          vgg_pretrained=None),
+    discriminator=dict(ndf=16, discriminator=dict(feat_channels=64,
+                                                  vgg_pretrained=None),
                        # random VGG-16 branch (no download): a CPU demo
                        allow_random_perceptual_branch=True),
     segmenter=dict(

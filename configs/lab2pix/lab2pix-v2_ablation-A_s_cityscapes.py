@@ -7,9 +7,11 @@ model = dict(
     discriminator=dict(
         _delete_=True,
         type='MultiScaleDiscriminator',
+        in_channels=36 + 3,
+        ndf=64,
+        n_layers_D=3,
         num_D=2,
-        discriminator=dict(type='PatchDiscriminator', in_channels=36 + 3,
-                           ndf=64, n_layers=3, norm='IN', padding=2,
+        discriminator=dict(type='PatchDiscriminator', norm='IN', padding=2,
                            spectral_norm=True)),
     foreground_mask=None,
     losses=dict(sharp=None))

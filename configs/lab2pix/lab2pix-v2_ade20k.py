@@ -12,7 +12,7 @@ model = dict(
     data_preprocessor=dict(num_classes=150, dontcare_label=255,
                            use_instance_edges=False),
     generator=dict(semantic_nc=151, num_upsampling_layers='normal'),
-    discriminator=dict(discriminator=dict(in_channels=151 + 3)),
+    discriminator=dict(in_channels=151 + 3),
     foreground_mask=dict(background_ids='ade20k'))
 # Epochs need a sampler that ends (the dataset base's InfiniteSampler
 # never ends an epoch, so the by-epoch decay would never start).

@@ -11,7 +11,7 @@ model = dict(
     data_preprocessor=dict(num_classes=182, dontcare_label=255,
                            use_instance_edges=True),
     generator=dict(semantic_nc=184, num_upsampling_layers='normal'),
-    discriminator=dict(discriminator=dict(in_channels=184 + 3)),
+    discriminator=dict(in_channels=184 + 3),
     foreground_mask=dict(background_ids='coco'))
 # Epochs need a sampler that ends (the dataset base's InfiniteSampler
 # never ends an epoch, so the by-epoch decay would never start).

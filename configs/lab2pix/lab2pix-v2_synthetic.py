@@ -14,9 +14,8 @@ model = dict(
     generator=dict(semantic_nc=semantic_nc, ngf=8,
                    num_upsampling_layers='normal',
                    global_channels=32, encoder_channels=16),
-    discriminator=dict(discriminator=dict(in_channels=semantic_nc + 3,
-                                          base_channels=16,
-                                          feat_channels=64,
+    discriminator=dict(in_channels=semantic_nc + 3, ndf=16,
+                       discriminator=dict(feat_channels=64,
                                           vgg_pretrained=None),
                        # random VGG-16 branch (no download): a CPU demo
                        allow_random_perceptual_branch=True),

@@ -21,7 +21,7 @@ model = dict(
     generator=dict(semantic_nc=semantic_nc, local_classes=51,
                    merged_classes=(51, 151),
                    num_upsampling_layers='normal'),
-    discriminator=dict(discriminator=dict(in_channels=semantic_nc + 3)))
+    discriminator=dict(in_channels=semantic_nc + 3))
 train_dataloader = dict(
     batch_size=3,  # per GPU; x 8 GPUs = official 24
     num_workers=2,

@@ -14,8 +14,7 @@ model = dict(
     generator=dict(semantic_nc=semantic_nc, local_classes=num_classes,
                    ngf=8, spade_hidden=16, n_res_blocks=2,
                    num_upsampling_layers='normal'),
-    discriminator=dict(discriminator=dict(in_channels=semantic_nc + 3,
-                                          ndf=16)),
+    discriminator=dict(in_channels=semantic_nc + 3, ndf=16),
     # no ImageNet download in the demo; set True (or a local .pth) for the
     # real VGG19 weights
     losses=dict(vgg=dict(pretrained=None)))

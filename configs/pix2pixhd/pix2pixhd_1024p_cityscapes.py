@@ -20,7 +20,7 @@ model = dict(
                    n_blocks_global=9, n_local_enhancers=1, n_blocks_local=3,
                    norm='IN'),
     discriminator=dict(num_D=num_D),
-    # FM averages over the scales: 4 / (n_layers + 1) * 1 / num_D * 10.
+    # FM averages over the scales: 4 / (n_layers_D + 1) * 1 / num_D * 10.
     losses=dict(feat=dict(average_scales=True)))
 
 train_dataloader = dict(dataset=dict(pipeline=[

@@ -16,8 +16,7 @@ img_size = (64, 64)
 model = dict(
     data_preprocessor=dict(num_classes=num_classes),
     generator=dict(in_channels=semantic_nc, ngf=8),
-    discriminator=dict(discriminator=dict(in_channels=semantic_nc + 3,
-                                          ndf=16)),
+    discriminator=dict(in_channels=semantic_nc + 3, ndf=16),
     losses=dict(vgg=None))
 
 train_dataloader = dict(

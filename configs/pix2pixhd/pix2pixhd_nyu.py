@@ -12,7 +12,7 @@ model = dict(
     data_preprocessor=dict(num_classes=num_classes, dontcare_label=255,
                            use_instance_edges=False),
     generator=dict(in_channels=semantic_nc),
-    discriminator=dict(discriminator=dict(in_channels=semantic_nc + 3)))
+    discriminator=dict(in_channels=semantic_nc + 3))
 train_pipeline = [
     dict(type='LoadLabelMap', reduce_zero_label=True),
     dict(type='LoadSynImage'),

@@ -14,7 +14,7 @@ model = dict(
     data_preprocessor=dict(num_classes=num_classes, dontcare_label=255,
                            use_instance_edges=True),
     generator=dict(semantic_nc=semantic_nc, num_upsampling_layers='normal'),
-    discriminator=dict(discriminator=dict(in_channels=semantic_nc + 3)))
+    discriminator=dict(in_channels=semantic_nc + 3))
 train_dataloader = dict(
     batch_size=4,  # per GPU; x 8 GPUs = paper's 32
     num_workers=2,

@@ -12,8 +12,7 @@ model = dict(
     data_preprocessor=dict(num_classes=num_classes),
     generator=dict(semantic_nc=semantic_nc, ngf=16, spade_hidden=32,
                    num_upsampling_layers='normal'),
-    discriminator=dict(discriminator=dict(in_channels=semantic_nc + 3,
-                                          ndf=16)),
+    discriminator=dict(in_channels=semantic_nc + 3, ndf=16),
     # no ImageNet download in the demo; set True (or a local .pth) for the
     # real VGG19 weights
     losses=dict(vgg=dict(pretrained=None)))

@@ -43,7 +43,7 @@ def test_pix2pix_div_facades_parameter_count():
 def test_spade_div_synthetic_channels():
     model = load('spade-div_synthetic.py').model
     assert model.generator.semantic_nc == 6 + 1 + 1
-    assert model.discriminator.discriminator.in_channels == 8 + 3
+    assert model.discriminator.in_channels == 8 + 3
     assert model.data_preprocessor.use_instance_edges
 
 

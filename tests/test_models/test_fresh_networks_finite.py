@@ -92,7 +92,7 @@ def run(module, cfg):
                               8 * 2**(n - 1)))
     if name == 'Lab2PixV1Generator':
         h, w = (s * 2**7 for s in cfg.get('init_size', (2, 4)))
-        return module(one_hot(first(cfg, 'label_nc', 'in_channels'), h, w))
+        return module(one_hot(first(cfg, 'semantic_nc', 'in_channels'), h, w))
     if name in ('GlobalGenerator', 'LocalEnhancer', 'DenoisingGANGenerator'):
         return module(one_hot(cfg['in_channels']))
     if name == 'CRNGenerator':
@@ -107,10 +107,10 @@ def run(module, cfg):
         return module(torch.randn(2, cfg['in_channels'], H, W),
                       masks.float())
     if name in ('MultiScaleDiscriminator', 'PatchDiscriminator'):
-        d = cfg.get('discriminator', cfg)
+        d = cfg
         return module(torch.randn(2, d['in_channels'], H, W))
     if name == 'HierarchicalPerceptualDiscriminators':
-        d = cfg['discriminator']
+        d = cfg
         n = len(module)
         if n == 3:
             # V1: one input per scale (the generator's three outputs)

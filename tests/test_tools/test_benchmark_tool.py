@@ -17,7 +17,7 @@ def load_tool():
 
 
 TINY = ['model.generator.ngf=2', 'model.generator.spade_hidden=4',
-        'model.discriminator.discriminator.ndf=4',
+        'model.discriminator.ndf=4',
         "model.losses.vgg.layers=['relu1_1']",
         'model.losses.vgg.layer_weights=[1.0]']
 

@@ -23,8 +23,8 @@ TINY_MODEL = {
     DIV_SPADE: ("model = dict(generator=dict(ngf=4, spade_hidden=8, "
                 "num_upsampling_layers='normal'), discriminator=dict("
                 "_delete_=True, type='MultiScaleDiscriminator', num_D=1, "
-                "discriminator=dict(type='PatchDiscriminator', "
-                "in_channels=11, ndf=4, n_layers=2, norm='IN')))\n"),
+                "in_channels=11, ndf=4, n_layers_D=2, "
+                "discriminator=dict(type='PatchDiscriminator', norm='IN')))\n"),
     DIV_CRN: ("model = dict(generator=dict(channels=(8, 8, 8, 8)))\n"
               "val_cfg = None\nval_dataloader = None\n"
               "val_evaluator = None\n"

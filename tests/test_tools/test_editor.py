@@ -170,7 +170,7 @@ def test_spade_vae_style_photo_and_random_z():
         **{'model.generator.head': 'vae', 'model.generator.crop_size': 64,
            'model.generator.ngf': 8, 'model.generator.spade_hidden': 16,
            'model.generator.aspect_ratio': 1.0, 'model.generator.z_dim': 16,
-           'model.encoder': dict(type='SPADEVAEEncoder', ndf=8, z_dim=16,
+           'model.encoder': dict(type='SPADEVAEEncoder', nef=8, z_dim=16,
                                  crop_size=64, input_size=64)})
     assert session.page_config()['vae']
     label = np.zeros((64, 64), np.int64)

@@ -13,8 +13,8 @@ num_downs = 8  # U-Net 256
 iters_per_epoch = 400  # for the L_Div ramp (datasets override it)
 unet = dict(type='UnetGenerator', num_downs=num_downs, ngf=ngf, norm='BN',
             use_dropout=True)
-patch_d = dict(type='PatchDiscriminator', ndf=ndf, n_layers=3, norm='BN',
-               padding=1)
+patch_d = dict(type='PatchDiscriminator', ndf=ndf, n_layers_D=3,
+               norm='BN', padding=1)
 model = dict(
     type='DiversityCycleGAN',
     data_preprocessor=dict(

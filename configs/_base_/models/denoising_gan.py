@@ -13,7 +13,8 @@ model = dict(
     generator=dict(type='DenoisingGANGenerator', in_channels=35,
                    out_channels=3, ngf=64, num_blocks=9, norm='BN'),
     discriminator=dict(type='PatchDiscriminator', in_channels=35 + 3,
-                       ndf=64, n_layers=3, norm='BN', padding=1),
+                       ndf=64, n_layers_D=3, norm='BN',
+                       padding=1),
     losses=dict(
         gan=dict(type='GANLoss', gan_type='vanilla', loss_weight=1.0,
                  loss_name='loss_gan'),

@@ -11,7 +11,7 @@ model = dict(
     data_preprocessor=dict(type='SynDataPreprocessor', num_classes=35),
     generator=dict(
         type='Lab2PixV1Generator',
-        label_nc=35,
+        semantic_nc=35,
         task='semantic',
         noise_dim=128,
         init_size=(2, 4),
@@ -22,11 +22,11 @@ model = dict(
     # One HPD per output scale (finest first): 3, 2, 1 levels; image only.
     discriminator=dict(
         type='HierarchicalPerceptualDiscriminators',
+        in_channels=3,
+        ndf=64,
         num_levels=(3, 2, 1),
         discriminator=dict(
             type='HierarchicalPerceptualDiscriminator',
-            in_channels=3,
-            base_channels=64,
             norm='IN',
             spectral_norm=False,
             first_norm=True,

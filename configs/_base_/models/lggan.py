@@ -25,9 +25,11 @@ model = dict(
         class_conv_impl='auto'),  # see ClassSpecificLocalGenerator
     discriminator=dict(
         type='MultiScaleDiscriminator',
+        in_channels=36 + 3,
+        ndf=64,
+        n_layers_D=3,
         num_D=2,
-        discriminator=dict(type='PatchDiscriminator', in_channels=36 + 3,
-                           ndf=64, n_layers=3, norm='IN', padding=2,
+        discriminator=dict(type='PatchDiscriminator', norm='IN', padding=2,
                            spectral_norm=True)),
     adversarial_outputs=('fake_img', 'global_img', 'local_img'),
     losses=dict(

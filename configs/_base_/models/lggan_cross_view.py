@@ -13,9 +13,9 @@ model = dict(
     discriminator=dict(
         type='LGGANDualDiscriminator',
         image=dict(type='PatchDiscriminator', in_channels=6, ndf=64,
-                   n_layers=3, norm='IN', padding=1),
+                   n_layers_D=3, norm='IN', padding=1),
         semantic=dict(type='PatchDiscriminator', in_channels=6, ndf=64,
-                      n_layers=3, norm='IN', padding=1)),
+                      n_layers_D=3, norm='IN', padding=1)),
     losses=dict(
         gan=dict(type='GANLoss', gan_type='vanilla', loss_weight=1.0,
                  loss_name='loss_gan'),

@@ -7,7 +7,8 @@ model = dict(
                    out_channels=3, num_downs=8, ngf=64, norm='BN',
                    use_dropout=True),
     discriminator=dict(type='PatchDiscriminator', in_channels=35 + 3,
-                       ndf=64, n_layers=3, norm='BN', padding=1),
+                       ndf=64, n_layers_D=3, norm='BN',
+                       padding=1),
     losses=dict(
         gan=dict(type='GANLoss', gan_type='vanilla', loss_weight=1.0,
                  loss_name='loss_gan'),

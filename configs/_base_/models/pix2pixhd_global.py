@@ -17,12 +17,14 @@ model = dict(
                    out_channels=3, ngf=64, n_downsampling=4, n_blocks=9,
                    norm='IN'),
     discriminator=dict(
-        type='MultiScaleDiscriminator', num_D=num_D,
+        type='MultiScaleDiscriminator',
+        in_channels=semantic_nc + 3,
+        ndf=64,
+        n_layers_D=n_layers_D,
+        num_D=num_D,
         # official forward: the last-registered scale judges full resolution
         registration='coarsest_first',
-        discriminator=dict(type='PatchDiscriminator',
-                           in_channels=semantic_nc + 3, ndf=64,
-                           n_layers=n_layers_D, norm='IN', padding=2,
+        discriminator=dict(type='PatchDiscriminator', norm='IN', padding=2,
                            bias=True)),
     losses=dict(
         # GAN terms are summed over the D scales (official GANLoss).

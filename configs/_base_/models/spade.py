@@ -16,13 +16,15 @@ model = dict(
         # official SyncBN on one GPU).
         norm='BN',
         spectral_norm=True),
-    # 2 scales of the n_layers_D=4 SPADE PatchGAN (= our n_layers=3
-    # topology): SN + IN middle convs, padw 2, plain first/last conv.
+    # 2 scales of the n_layers_D=4 SPADE PatchGAN (= our n_layers_D=3,
+    # pix2pixHD's count): SN + IN middle convs, padw 2, plain first/last conv.
     discriminator=dict(
         type='MultiScaleDiscriminator',
+        in_channels=36 + 3,
+        ndf=64,
+        n_layers_D=3,
         num_D=2,
-        discriminator=dict(type='PatchDiscriminator', in_channels=36 + 3,
-                           ndf=64, n_layers=3, norm='IN', padding=2,
+        discriminator=dict(type='PatchDiscriminator', norm='IN', padding=2,
                            spectral_norm=True)),
     losses=dict(
         gan=dict(type='GANLoss', gan_type='hinge', scale_reduction='mean',

@@ -56,7 +56,7 @@ def generator_fix(divisor: int) -> str:
 DISCRIMINATOR_FIX = (
     'Each extra scale of a multi-scale discriminator halves the image and '
     'each PatchGAN layer halves it again: use fewer scales '
-    '(model.discriminator.num_D), fewer layers (n_layers), or a larger crop '
+    '(model.discriminator.num_D), fewer layers (n_layers_D), or a larger crop '
     '(train_pipeline).')
 
 

@@ -30,6 +30,10 @@ from mmengine.model import BaseModule
 from mmsemsyn.models.discriminators.multiscale import run_on_pyramid
 from mmsemsyn.models.layers.mini_inception import MiniInceptionBlock
 from mmsemsyn.models.layers.norm import build_norm_layer
+from mmsemsyn.models.layers.option_names import (
+    reject_renamed,
+    renamed_options,
+)
 from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
 from mmsemsyn.models.layers.weight_init import (
     BaseNetwork,
@@ -54,12 +58,13 @@ class RandomPerceptualBranchError(ValueError):
 
 
 @MODELS.register_module()
+@renamed_options(base_channels='ndf')
 class HierarchicalPerceptualDiscriminator(BaseNetwork):
     """Args:
         in_channels: input channels (3 for V1; semantic_nc + 3 for V2).
         num_levels: hierarchy levels (1..3): D1/D2/D3 of the paper have
             1/2/3 (Eq. 10-12).
-        base_channels: ndf of the stem (64): widths ndf, 2ndf, 4ndf.
+        ndf: base width of the stem (64): widths ndf, 2ndf, 4ndf.
         feat_channels: width of the fused level features (512).
         norm: 'IN' (both official codes), 'BN' or 'none'.
         spectral_norm: spectral norm on the normalised convs (V2).
@@ -81,7 +86,7 @@ class HierarchicalPerceptualDiscriminator(BaseNetwork):
     def __init__(self,
                  in_channels: int,
                  num_levels: int = 3,
-                 base_channels: int = 64,
+                 ndf: int = 64,
                  feat_channels: int = 512,
                  norm: str = 'IN',
                  spectral_norm: bool = True,
@@ -106,7 +111,6 @@ class HierarchicalPerceptualDiscriminator(BaseNetwork):
         self.image_channels = image_channels
         self.norm = norm
         self.spectral_norm = spectral_norm
-        ndf = base_channels
         # Missing weights are named as this D's vgg_pretrained.
         with owner_argument('vgg_pretrained'):
             self.vgg = VGGFeatureExtractor(
@@ -241,16 +245,41 @@ class HierarchicalPerceptualDiscriminators(BaseModule):
     and inference never refuse. The flag is for tests and CPU demos.
 
     ``pass_levels=False`` builds ``len(num_levels)`` copies of any other
-    discriminator unchanged (e.g. PatchGAN for the ablation rows without
-    HPD; give it ``return_features=True``).
+    discriminator with ``in_channels`` and ``ndf`` only (e.g. PatchGAN for
+    the ablation rows without HPD; give it ``return_features=True``).
+
+    Args:
+        in_channels: input channels of every scale (3 for V1; label + 3 for
+            V2).
+        ndf: base width of every scale (``model.discriminator.ndf``).
+        num_levels: hierarchy levels of each scale, finest scale first.
+        discriminator: type and other options of one scale's D.
+        pass_levels: give each scale its ``num_levels`` entry.
+
+    Raises:
+        TypeError: ``discriminator`` sets ``in_channels`` / ``ndf`` (give them
+            as ``model.discriminator.<option>``) or ``base_channels``.
     """
 
-    def __init__(self, discriminator: dict,
+    def __init__(self, in_channels: Optional[int] = None, ndf: int = 64,
                  num_levels: Sequence[int] = (3, 2),
+                 discriminator: Optional[dict] = None,
                  pass_levels: bool = True,
                  allow_random_perceptual_branch: bool = False):
         super().__init__()
         self.allow_random_perceptual_branch = allow_random_perceptual_branch
+        discriminator = dict(discriminator or dict(
+            type='HierarchicalPerceptualDiscriminator'))
+        reject_renamed(
+            type(self).__name__, discriminator,
+            dict(in_channels='model.discriminator.in_channels',
+                 ndf='model.discriminator.ndf',
+                 base_channels='model.discriminator.ndf'),
+            where=' (its per-scale discriminator dict)')
+        if in_channels is None:
+            raise TypeError(f'{type(self).__name__} needs in_channels '
+                            '(model.discriminator.in_channels).')
+        discriminator.update(in_channels=in_channels, ndf=ndf)
         self.num_levels = tuple(num_levels)
         # Missing VGG weights are named as discriminator.vgg_pretrained.
         with locate_pretrained('discriminator'):

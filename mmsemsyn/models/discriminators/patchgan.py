@@ -5,16 +5,18 @@ import torch
 import torch.nn as nn
 
 from mmsemsyn.models.layers.norm import build_norm_layer
+from mmsemsyn.models.layers.option_names import renamed_options
 from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
 from mmsemsyn.models.layers.weight_init import BaseNetwork, normal_init_weights
 from mmsemsyn.registry import MODELS
 
 
 @MODELS.register_module()
+@renamed_options(n_layers='n_layers_D')
 class PatchDiscriminator(BaseNetwork):
     """N-layer PatchGAN.
 
-    conv4 s2 (no norm) + LReLU 0.2; ``n_layers - 1`` conv4 s2 + norm + LReLU
+    conv4 s2 (no norm) + LReLU 0.2; ``n_layers_D - 1`` conv4 s2 + norm + LReLU
     (channels doubling, capped at 8*ndf); conv4 s1 + norm + LReLU; conv4 s1
     → 1. ``padding=1`` is pix2pix's 70x70 PatchGAN; pix2pixHD/SPADE use
     ``ceil((4 - 1) / 2) = 2``.
@@ -28,7 +30,7 @@ class PatchDiscriminator(BaseNetwork):
     last is the prediction), which feature matching needs.
     """
 
-    def __init__(self, in_channels: int, ndf: int = 64, n_layers: int = 3,
+    def __init__(self, in_channels: int, ndf: int = 64, n_layers_D: int = 3,
                  norm: str = 'BN', padding: int = 1,
                  return_features: bool = False, spectral_norm: bool = False,
                  bias=None, init_gain: float = 0.02):
@@ -41,9 +43,9 @@ class PatchDiscriminator(BaseNetwork):
         blocks = [[nn.Conv2d(in_channels, ndf, kw, 2, padding),
                    nn.LeakyReLU(0.2, True)]]
         nf = ndf
-        for n in range(1, n_layers + 1):
+        for n in range(1, n_layers_D + 1):
             prev, nf = nf, min(ndf * 2**n, ndf * 8)
-            stride = 2 if n < n_layers else 1
+            stride = 2 if n < n_layers_D else 1
             blocks.append([
                 sn(nn.Conv2d(prev, nf, kw, stride, padding, bias=use_bias)),
                 build_norm_layer(norm, nf),

@@ -6,6 +6,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from mmsemsyn.models.layers.option_names import renamed_options
 from mmsemsyn.models.layers.weight_init import (
     BaseNetwork,
     xavier_init_weights,
@@ -21,26 +22,28 @@ def _sn_in_conv(cin: int, cout: int) -> nn.Sequential:
 
 
 @MODELS.register_module()
+@renamed_options(ndf='nef')
 class SPADEVAEEncoder(BaseNetwork):
     """Image -> (mu, logvar) of a ``z_dim`` Gaussian style code.
 
     The image is always resized (bilinear) to ``input_size`` (256 in the
     official code) and goes through 5 -- or 6 when ``crop_size >= 256`` --
-    [SN conv3 s2 + IN] layers with LReLU(0.2) between them (widths ndf, 2ndf,
-    4ndf, 8ndf, 8ndf, 8ndf; the official ``ndf`` is ``ngf``, 64), then two
+    [SN conv3 s2 + IN] layers with LReLU(0.2) between them (widths nef, 2nef,
+    4nef, 8nef, 8nef, 8nef; the official ``ndf = opt.ngf``, 64; ``nef`` is
+    the encoder width of every method), then two
     Linear heads (``z_dim`` 256). Reparameterisation lives in
     :meth:`sample`.
     """
 
-    def __init__(self, ndf: int = 64, z_dim: int = 256,
+    def __init__(self, nef: int = 64, z_dim: int = 256,
                  crop_size: int = 256, input_size: int = 256,
                  in_channels: int = 3, init_gain: float = 0.02):
         super().__init__()
         self.input_size = input_size
-        widths = [ndf, ndf * 2, ndf * 4, ndf * 8, ndf * 8]
+        widths = [nef, nef * 2, nef * 4, nef * 8, nef * 8]
         self.num_layers = 6 if crop_size >= 256 else 5
         if self.num_layers == 6:
-            widths.append(ndf * 8)
+            widths.append(nef * 8)
         cin = in_channels
         for i, cout in enumerate(widths):
             setattr(self, f'layer{i + 1}', _sn_in_conv(cin, cout))
@@ -49,8 +52,8 @@ class SPADEVAEEncoder(BaseNetwork):
         if s0 < 1:
             raise ValueError(f'input_size {input_size} is too small for '
                              f'{self.num_layers} stride-2 layers.')
-        self.fc_mu = nn.Linear(ndf * 8 * s0 * s0, z_dim)
-        self.fc_var = nn.Linear(ndf * 8 * s0 * s0, z_dim)
+        self.fc_mu = nn.Linear(nef * 8 * s0 * s0, z_dim)
+        self.fc_var = nn.Linear(nef * 8 * s0 * s0, z_dim)
         self.init_gain = init_gain
         self.finish_init()
 

@@ -12,6 +12,7 @@ from mmsemsyn.models.layers.dg_norm import (
 )
 from mmsemsyn.models.layers.lsca import LSCA
 from mmsemsyn.models.layers.norm import build_norm_layer
+from mmsemsyn.models.layers.option_names import renamed_options
 from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
 from mmsemsyn.models.layers.weight_init import BaseNetwork, normal_conv_init
 from mmsemsyn.registry import MODELS
@@ -36,6 +37,7 @@ class SketchLabelEncoder(nn.Sequential):
 
 
 @MODELS.register_module()
+@renamed_options(label_nc='semantic_nc')
 class Lab2PixV1Generator(BaseNetwork):
     """Label-adaptive generator producing three scales in one pass (the
     official ``LabelAdaptiveGenerator``).
@@ -48,8 +50,9 @@ class Lab2PixV1Generator(BaseNetwork):
     emits an image: outputs 256x512, 128x256, 64x128 (finest first).
 
     Args:
-        label_nc: label classes (ids are one-hot encoded inside the norms),
-            or channels of a float label map (1 for sketches).
+        semantic_nc: label classes (ids are one-hot encoded inside the
+            norms), or channels of a float label map (1 for sketches); the
+            official ``label_nc``.
         task: 'semantic' | 'sketch'.
         noise_dim: z size (128).
         init_size: (h, w) of the reshaped noise (2x4 Cityscapes, 2x2 sketch).
@@ -67,7 +70,7 @@ class Lab2PixV1Generator(BaseNetwork):
     """
 
     def __init__(self,
-                 label_nc: int = 35,
+                 semantic_nc: int = 35,
                  out_channels: int = 3,
                  task: str = 'semantic',
                  noise_dim: int = 128,
@@ -92,7 +95,7 @@ class Lab2PixV1Generator(BaseNetwork):
             raise ValueError('channels lists the noise width and the 7 '
                              f'GenResBlk outputs (8 values), got {channels}')
         self.task = task
-        self.label_nc = label_nc
+        self.semantic_nc = semantic_nc
         self.noise_dim = noise_dim
         self.init_size = tuple(init_size)
         self.num_outputs = num_outputs
@@ -106,7 +109,8 @@ class Lab2PixV1Generator(BaseNetwork):
             first = 0
         else:
             # 256 / 2**5 = 8: the encoder output enters block 3 directly.
-            self.encoder = SketchLabelEncoder(label_nc, sketch_base_channels,
+            self.encoder = SketchLabelEncoder(semantic_nc,
+                                              sketch_base_channels,
                                               ch[2], num_downsample=5)
             first = 2
         self.first_block = first
@@ -116,13 +120,14 @@ class Lab2PixV1Generator(BaseNetwork):
                 self.blocks.append(nn.Identity())
                 continue
             self.blocks.append(
-                GenResBlock(ch[i], ch[i + 1], label_nc, norm_cfg=norm_cfg))
+                GenResBlock(ch[i], ch[i + 1], semantic_nc,
+                            norm_cfg=norm_cfg))
         # Output heads / LSCA on the last `num_outputs` scales (blocks 4..6).
         self.fusions = nn.ModuleDict()
         self.heads = nn.ModuleDict()
         for i in range(7 - num_outputs, 7):
             if use_lsca:
-                self.fusions[str(i)] = LSCA(ch[i], ch[i + 1], label_nc,
+                self.fusions[str(i)] = LSCA(ch[i], ch[i + 1], semantic_nc,
                                             norm=lsca_norm,
                                             label_resize=lsca_resize)
             self.heads[str(i)] = nn.Sequential(
@@ -130,7 +135,7 @@ class Lab2PixV1Generator(BaseNetwork):
         self.global_encoder = None
         if use_global_encoder:
             # Block i normalises at stride 2**(7 - i) of the output.
-            self.global_encoder = GlobalLabelEncoder(label_nc,
+            self.global_encoder = GlobalLabelEncoder(semantic_nc,
                                                      global_channels, 64, 8)
         self.init_gain = init_gain
         self.finish_init()
@@ -160,7 +165,8 @@ class Lab2PixV1Generator(BaseNetwork):
             x = self.encoder(seg.float())
         codes = None
         if self.global_encoder is not None:
-            full = resize_label(seg, seg.shape[-2:], 'nearest', self.label_nc)
+            full = resize_label(seg, seg.shape[-2:], 'nearest',
+                                self.semantic_nc)
             codes = self.global_encoder(full)
         outputs = []
         for i in range(self.first_block, 7):

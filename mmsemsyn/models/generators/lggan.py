@@ -96,6 +96,15 @@ class ClassSpecificLocalGenerator(nn.Module):
       any soft masks).
     - ``'loop'``: the official per-class loop (reference for tests).
     - ``'auto'``: 'label' when the masks are one-hot, else 'grouped'.
+
+    Host reads: 'label' needs the number of pixels of every class on the
+    host to split the pixels into one matrix product per class; 'auto' reads
+    the one-hot test in the same transfer, so a step makes **one** host read
+    here (it made four: two ``bool()`` and two ``.tolist()``). Removing that
+    one as well would need a batched product over fixed-size pixel blocks,
+    whose float summation order differs from the per-class products (not
+    bit-identical to the official-equivalent numbers); 'grouped' makes no
+    host read at K times the multiply-adds.
     """
 
     def __init__(self, num_local: int, ngf: int = 64, n_blocks: int = 9,
@@ -142,10 +151,22 @@ class ClassSpecificLocalGenerator(nn.Module):
         out = F.conv2d(stacked, weight, bias, groups=k)
         return torch.tanh(out).view(b, k, 3, *out.shape[2:])
 
-    def class_images_label(self, feat: torch.Tensor,
-                           masks: torch.Tensor) -> torch.Tensor:
+    def class_images_label(self, feat: torch.Tensor, masks: torch.Tensor,
+                           check_one_hot: bool = False
+                           ) -> Optional[torch.Tensor]:
         """All K class convs for one-hot masks, at the cost of one (see the
-        class docstring). Pixels of no class contribute nothing."""
+        class docstring). Pixels of no class contribute nothing.
+
+        Args:
+            feat: (B, C, H, W) full-resolution local feature f'.
+            masks: (B, K, H, W) class masks, one-hot (each pixel in at most
+                one class; not checked unless ``check_one_hot``).
+            check_one_hot: test the masks in the same host read as the class
+                sizes and return None when they are not one-hot.
+
+        Returns:
+            (B, K, 3, H, W) class images in [-1, 1], or None (see above).
+        """
         b, c, h, w = feat.shape
         k = self.num_local
         # label map with k = "no class", reflect-padded like the features
@@ -158,18 +179,27 @@ class ClassSpecificLocalGenerator(nn.Module):
         pixels = feat.permute(0, 2, 3, 1).reshape(-1, c)  # (B*Hp*Wp, C)
         flat_label = label.reshape(-1)
         # G(x) = W_label(x) f'(x): pixels sorted by class, one product per
-        # present class, then put back in place
+        # class, then put back in place
         order = torch.argsort(flat_label, stable=True)
-        classes, counts = torch.unique_consecutive(flat_label[order],
-                                                   return_counts=True)
-        chunks = pixels.index_select(0, order).split(counts.tolist())
+        counts = torch.bincount(flat_label, minlength=k + 1)
+        if check_one_hot:
+            # the step's only host read: the one-hot test and the K + 1 class
+            # sizes in one transfer
+            sizes = torch.cat([one_hot_flag(masks).view(1).long(),
+                               counts]).tolist()
+            if not sizes[0]:
+                return None
+            sizes = sizes[1:]
+        else:
+            sizes = counts.tolist()
+        chunks = pixels.index_select(0, order).split(sizes)
         # every class's kernel enters the graph, so absent classes get zero
         # gradients (not None) exactly as with K convs: Adam's momentum and
         # DDP (find_unused_parameters=False) see the same parameters
         weights = torch.stack([conv.weight for conv in self.class_convs])
         weights = weights.permute(0, 2, 1, 3, 4).reshape(k, c, 3 * 49)
         products = []
-        for cls, chunk in zip(classes.tolist(), chunks):
+        for cls, chunk in enumerate(chunks):  # absent classes: empty chunks
             if cls == k:  # no class: contributes nothing
                 products.append(chunk.new_zeros(chunk.shape[0], 3 * 49))
             else:
@@ -205,8 +235,12 @@ class ClassSpecificLocalGenerator(nn.Module):
                 'must be divisible by 16.')
         impl = self.class_conv_impl
         if impl == 'auto':
-            impl = 'label' if is_one_hot(masks) else 'grouped'
-        class_images = getattr(self, f'class_images_{impl}')(feat, masks)
+            class_images = self.class_images_label(feat, masks,
+                                                   check_one_hot=True)
+            if class_images is None:
+                class_images = self.class_images_grouped(feat, masks)
+        else:
+            class_images = getattr(self, f'class_images_{impl}')(feat, masks)
         if self.fusion == 'conv':
             local = torch.tanh(self.fusion_conv(class_images.flatten(1, 2)))
         else:
@@ -214,10 +248,15 @@ class ClassSpecificLocalGenerator(nn.Module):
         return dict(feature=feat, class_images=class_images, local_img=local)
 
 
+def one_hot_flag(masks: torch.Tensor) -> torch.Tensor:
+    """A 0-dim bool tensor (no host read): every value of the (B, K, H, W)
+    masks is 0 or 1 and at most one mask is set per pixel."""
+    return ((masks == 0) | (masks == 1)).all() & (masks.sum(1) <= 1).all()
+
+
 def is_one_hot(masks: torch.Tensor) -> bool:
-    """Every value 0 or 1 and at most one mask set per pixel."""
-    return bool(((masks == 0) | (masks == 1)).all()) and \
-        bool((masks.sum(1) <= 1).all())
+    """:func:`one_hot_flag` read on the host (one read)."""
+    return bool(one_hot_flag(masks))
 
 
 def semantic_guided_pooling(feat: torch.Tensor,

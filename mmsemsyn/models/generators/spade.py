@@ -24,11 +24,6 @@ from mmsemsyn.models.layers.weight_init import (
 )
 from mmsemsyn.registry import MODELS
 
-# Transitional re-export: the committed synthesizers/spade.py still imports
-# it from here. Import it from mmsemsyn.models.layers.weight_init.
-__all__ = ['NUM_UP_LAYERS', 'SPADEGenerator', 'count_parameters',
-           'spade_block_layout', 'xavier_init_weights']
-
 NUM_UP_LAYERS = {'normal': 5, 'more': 6, 'most': 7}
 
 

@@ -48,7 +48,7 @@ def resize_label(seg: torch.Tensor, size: Sequence[int], mode: str = 'nearest',
         if int(ids.max()) >= num_classes or int(ids.min()) < 0:
             raise ValueError(
                 f'Label id {int(ids.max())} is outside [0, {num_classes}): '
-                'set the generator label_nc to the number of classes (+1 for '
+                'set the generator semantic_nc to the number of classes (+1 for '
                 'a dontcare id).')
         out = torch.zeros(ids.shape[0], num_classes, *ids.shape[2:],
                           device=seg.device)

@@ -26,7 +26,7 @@ def tiny(cfg, work_dir, tag):
     ds.num_samples, ds.img_size = 4, (32, 32)
     ds.pipeline = [dict(type='PackSynInputs')]  # no random flip
     cfg.train_dataloader.batch_size = 2
-    cfg.model.discriminator.discriminator.ndf = 4
+    cfg.model.discriminator.ndf = 4
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1,
                                         by_epoch=True)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)

@@ -75,9 +75,9 @@ def test_fixed_crop_size_other_than_the_data():
 
 def test_too_many_discriminator_scales_for_the_image():
     disc = MODELS.build(dict(
-        type='MultiScaleDiscriminator', num_D=4,
-        discriminator=dict(type='PatchDiscriminator', in_channels=7, ndf=4,
-                           n_layers=3, norm='IN'))).train()
+        type='MultiScaleDiscriminator', in_channels=7, ndf=4, n_layers_D=3,
+        num_D=4,
+        discriminator=dict(type='PatchDiscriminator', norm='IN'))).train()
     first_iteration(Synthesizer(discriminator=disc))
     with pytest.raises(ValueError, match=r'(?s)discriminator\.discriminators'
                        r'\.2\..*1x1 feature map.*num_D'):

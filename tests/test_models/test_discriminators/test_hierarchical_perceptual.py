@@ -46,7 +46,7 @@ def test_v2_discriminator_official_counts(name, total,
 
 def tiny_hpd(**kw):
     cfg = dict(type='HierarchicalPerceptualDiscriminator', in_channels=5,
-               base_channels=4, feat_channels=8, vgg_pretrained=None)
+               ndf=4, feat_channels=8, vgg_pretrained=None)
     cfg.update(kw)
     return MODELS.build(cfg)
 
@@ -80,10 +80,10 @@ def test_vgg_branch_frozen_and_eval():
 
 def test_multiscale_container():
     ds = MODELS.build(dict(
-        type='HierarchicalPerceptualDiscriminators', num_levels=(3, 2, 1),
+        type='HierarchicalPerceptualDiscriminators', in_channels=3, ndf=2,
+        num_levels=(3, 2, 1),
         discriminator=dict(type='HierarchicalPerceptualDiscriminator',
-                           in_channels=3, base_channels=2, feat_channels=4,
-                           vgg_pretrained=None)))
+                           feat_channels=4, vgg_pretrained=None)))
     imgs = [torch.randn(1, 3, 64 // 2**i, 64 // 2**i) for i in range(3)]
     out = ds(imgs)
     assert [len(o[-1]) for o in out] == [3, 2, 1]

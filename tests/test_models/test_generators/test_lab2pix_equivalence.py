@@ -262,9 +262,9 @@ def test_v2_discriminators_match_official_forward():
     torch.manual_seed(0)
     nc, ndf, feat = 5, 4, 8
     ours = HierarchicalPerceptualDiscriminators(
-        dict(type='HierarchicalPerceptualDiscriminator', in_channels=nc + 3,
-             base_channels=ndf, feat_channels=feat, vgg_pretrained=None),
-        num_levels=(3, 2))
+        nc + 3, ndf, num_levels=(3, 2),
+        discriminator=dict(type='HierarchicalPerceptualDiscriminator',
+                           feat_channels=feat, vgg_pretrained=None))
     ref = RefMultiscale(nc + 3, ndf, feat)
     for mine, theirs in zip(ours.discriminators, ref.children()):
         n = mine.num_levels

@@ -41,7 +41,7 @@ def test_v2_generator_official_counts(name, total, encoder):
 
 def test_v1_generator_scales_ids_and_one_hot():
     torch.manual_seed(0)
-    g = MODELS.build(dict(type='Lab2PixV1Generator', label_nc=4,
+    g = MODELS.build(dict(type='Lab2PixV1Generator', semantic_nc=4,
                           init_size=(1, 2),
                           channels=(8, 8, 8, 8, 8, 4, 4, 4)))
     ids = torch.randint(0, 4, (2, 128, 256))
@@ -63,13 +63,13 @@ def test_v1_generator_scales_ids_and_one_hot():
 
 
 def test_v1_generator_switches_and_sketch():
-    single = MODELS.build(dict(type='Lab2PixV1Generator', label_nc=3,
+    single = MODELS.build(dict(type='Lab2PixV1Generator', semantic_nc=3,
                                init_size=(1, 1), num_outputs=1,
                                use_lsca=False, use_global_encoder=True,
                                channels=(8, 8, 8, 8, 8, 4, 4, 4)))
     assert len(single.fusions) == 0 and len(single.heads) == 1
     assert single.global_encoder is not None
-    sketch = MODELS.build(dict(type='Lab2PixV1Generator', label_nc=1,
+    sketch = MODELS.build(dict(type='Lab2PixV1Generator', semantic_nc=1,
                                task='sketch', sketch_base_channels=2,
                                channels=(8, 8, 8, 8, 8, 4, 4, 4)))
     assert not hasattr(sketch, 'noise_process')

@@ -305,7 +305,7 @@ def _pairs_discriminator(ours, ref):
 def _build_pair_g():
     torch.manual_seed(0)
     ours = Lab2PixV1Generator(
-        label_nc=LABEL_NC, noise_dim=NOISE, init_size=INIT_HW,
+        semantic_nc=LABEL_NC, noise_dim=NOISE, init_size=INIT_HW,
         channels=WIDTHS, norm_cfg=dict(hidden_channels=HIDDEN))
     ref = RefLabelAdaptiveGenerator(LABEL_NC, WIDTHS, INIT_HW, NOISE, HIDDEN)
     copied = sum(_copy(o, r) for o, r in _pairs_generator(ours, ref))
@@ -370,8 +370,9 @@ def test_v1_discriminators_outputs_features_and_gradients_equal_official():
     torch.manual_seed(0)
     ndf, feat = 4, 16
     ours = HierarchicalPerceptualDiscriminators(
-        dict(type='HierarchicalPerceptualDiscriminator', in_channels=3,
-             base_channels=ndf, feat_channels=feat, norm='IN',
+        3, ndf, discriminator=dict(
+             type='HierarchicalPerceptualDiscriminator', feat_channels=feat,
+             norm='IN',
              spectral_norm=False, first_norm=True, pre_conv=False,
              out_conv=False, vgg_pretrained=None, vgg_input_range='[-1,1]',
              init_type='normal'),

@@ -89,6 +89,39 @@ def test_auto_picks_label_impl_only_for_one_hot_masks():
         LGGANGenerator(6, local_classes=5, ngf=2, class_conv_impl='fast')
 
 
+def test_auto_reads_the_host_once_and_equals_label(monkeypatch):
+    """'auto' tests the masks and reads the class sizes in one host
+    transfer (issue 14) and gives the 'label' result bit for bit; soft masks
+    fall back to the grouped convs."""
+    torch.manual_seed(0)
+    g = LGGANGenerator(36, local_classes=35, ngf=4, spade_hidden=4,
+                       n_res_blocks=1)
+    lg = g.local_generator
+    feat = torch.randn(2, 4, 16, 16)
+    masks = _seg(2, 39, 16, 16, seed=1)[:, :35]
+    reads = []
+    for name in ('tolist', 'item', '__bool__'):
+        original = getattr(torch.Tensor, name)
+
+        def counted(self, *args, _original=original, _name=name):
+            reads.append(_name)
+            return _original(self, *args)
+
+        monkeypatch.setattr(torch.Tensor, name, counted)
+    auto = lg.class_images_label(feat, masks, check_one_hot=True)
+    assert reads == ['tolist']
+    monkeypatch.undo()
+    assert torch.equal(auto, lg.class_images_label(feat, masks))
+    soft = masks * 0.5
+    assert lg.class_images_label(feat, soft, check_one_hot=True) is None
+    lg.class_conv_impl = 'auto'
+    x_encode = torch.randn(2, 16, 4, 4)
+    out = lg(x_encode, soft)['class_images']
+    expected = lg.class_images_grouped(
+        lg.upsampler(lg.res_blocks(x_encode)), soft)
+    assert torch.equal(out, expected)
+
+
 def test_semantic_guided_pooling():
     feat, masks = torch.randn(2, 3, 4, 5), torch.rand(2, 6, 4, 5)
     ref = torch.stack([(feat * masks[:, k:k + 1]).mean((2, 3))

@@ -191,10 +191,9 @@ def test_multiscale_discriminator_matches_official_statement():
     torch.manual_seed(0)
     num_D, cin = 3, 7
     ours = MODELS.build(dict(
-        type='MultiScaleDiscriminator', num_D=num_D,
-        registration='coarsest_first',
-        discriminator=dict(type='PatchDiscriminator', in_channels=cin,
-                           ndf=4, n_layers=3, norm='IN', padding=2,
+        type='MultiScaleDiscriminator', in_channels=cin, ndf=4,
+        n_layers_D=3, num_D=num_D, registration='coarsest_first',
+        discriminator=dict(type='PatchDiscriminator', norm='IN', padding=2,
                            bias=True)))
     ref = nn.Module()
     for i in range(num_D):

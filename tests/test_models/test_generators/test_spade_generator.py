@@ -97,7 +97,7 @@ def test_generator_matches_official_restatement(use_vae):
 
 def test_vae_encoder_matches_official_restatement():
     torch.manual_seed(0)
-    ours = SPADEVAEEncoder(ndf=2, z_dim=256, crop_size=256, input_size=128)
+    ours = SPADEVAEEncoder(nef=2, z_dim=256, crop_size=256, input_size=128)
     ref = RefConvEncoder(ndf=2, crop=256, size=128)
     ref.load_state_dict(ours.state_dict(), strict=True)
     img = torch.rand(2, 3, 40, 48) * 2 - 1
@@ -112,7 +112,7 @@ def test_discriminator_matches_official_restatement():
     torch.manual_seed(0)
     cfg = Config.fromfile(str(REPO / 'configs/_base_/models/spade.py')).model
     dcfg = cfg.discriminator
-    dcfg.discriminator.update(in_channels=6, ndf=4)
+    dcfg.update(in_channels=6, ndf=4)
     ours = MODELS.build(dcfg)
     ref = RefMultiscaleDiscriminator(6, ndf=4)
     pairs = copy_by_order(ours, ref)

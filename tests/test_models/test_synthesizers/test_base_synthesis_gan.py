@@ -23,7 +23,7 @@ def _tiny_pix2pix(**kwargs):
         generator=dict(type='UnetGenerator', in_channels=4, num_downs=5,
                        ngf=4, use_dropout=False),
         discriminator=dict(type='PatchDiscriminator', in_channels=7, ndf=4,
-                           n_layers=2),
+                           n_layers_D=2),
         losses=dict(
             gan=dict(type='GANLoss', gan_type='vanilla', loss_name='loss_gan'),
             gan_disc=dict(type='GANLoss', gan_type='vanilla',

@@ -116,7 +116,7 @@ def tiny_model(**kw):
         generator=dict(type='DenoisingGANGenerator', in_channels=4, ngf=8,
                        num_blocks=1),
         discriminator=dict(type='PatchDiscriminator', in_channels=7, ndf=8,
-                           n_layers=2, norm='BN', padding=1),
+                           n_layers_D=2, norm='BN', padding=1),
         losses=losses, **kw))
 
 

@@ -72,7 +72,7 @@ def tiny(joint: bool):
             generator=dict(type='UnetGenerator', in_channels=4, num_downs=5,
                            ngf=4, use_dropout=False),
             discriminator=dict(type='PatchDiscriminator', in_channels=7,
-                               ndf=4, n_layers=2),
+                               ndf=4, n_layers_D=2),
             losses=dict(gan=dict(type='GANLoss', gan_type='vanilla')))
     torch.manual_seed(0)
     model.discriminator = RecordingD()

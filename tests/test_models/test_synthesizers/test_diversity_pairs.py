@@ -20,7 +20,7 @@ def build(div_weight=0.1, class_noise=True):
             generator=dict(type='UnetGenerator', in_channels=5, num_downs=5,
                            ngf=4, use_dropout=False),
             discriminator=dict(type='PatchDiscriminator', in_channels=8,
-                               ndf=4, n_layers=2),
+                               ndf=4, n_layers_D=2),
             losses=dict(
                 gan=dict(type='GANLoss', gan_type='vanilla',
                          loss_name='loss_gan'),

@@ -23,9 +23,8 @@ def batch(h, w, n=2):
                 data_samples=[SynDataSample() for _ in range(n)])
 
 
-def hpd(in_channels, **kw):
-    cfg = dict(type='HierarchicalPerceptualDiscriminator',
-               in_channels=in_channels, base_channels=2, feat_channels=4,
+def hpd(**kw):
+    cfg = dict(type='HierarchicalPerceptualDiscriminator', feat_channels=4,
                vgg_pretrained=None)
     cfg.update(kw)
     return cfg
@@ -55,8 +54,8 @@ def test_lab2pix_v2_train_step():
                        num_upsampling_layers='normal', global_channels=4,
                        encoder_channels=4),
         discriminator=dict(type='HierarchicalPerceptualDiscriminators',
-                           num_levels=(3, 2),
-                           discriminator=hpd(NC + 1 + 3)),
+                           in_channels=NC + 1 + 3, ndf=2, num_levels=(3, 2),
+                           discriminator=hpd()),
         foreground_mask=dict(type='ForegroundEnhancementMask',
                              background_ids=[0], enhance_rate=5.0),
         losses=dict(
@@ -112,12 +111,12 @@ def v1_cfg(**kw):
     cfg = dict(
         type='Lab2PixV1',
         data_preprocessor=dict(type='SynDataPreprocessor', num_classes=NC),
-        generator=dict(type='Lab2PixV1Generator', label_nc=NC,
+        generator=dict(type='Lab2PixV1Generator', semantic_nc=NC,
                        init_size=(1, 2), channels=(4, 4, 4, 4, 4, 4, 4, 4)),
         discriminator=dict(
             type='HierarchicalPerceptualDiscriminators',
-            num_levels=(3, 2, 1),
-            discriminator=hpd(3, spectral_norm=False, first_norm=True,
+            in_channels=3, ndf=2, num_levels=(3, 2, 1),
+            discriminator=hpd(spectral_norm=False, first_norm=True,
                               pre_conv=False, out_conv=False,
                               vgg_input_range='[-1,1]')),
         segmenter=tiny_segmenter(NC),

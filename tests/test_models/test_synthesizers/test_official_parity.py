@@ -44,10 +44,9 @@ def _levels_seen(ms_d, x):
 
 def _patch_ms(registration, num_D=3):
     return MODELS.build(dict(
-        type='MultiScaleDiscriminator', num_D=num_D,
-        registration=registration,
-        discriminator=dict(type='PatchDiscriminator', in_channels=4, ndf=2,
-                           n_layers=2, norm='IN', padding=2)))
+        type='MultiScaleDiscriminator', in_channels=4, ndf=2, n_layers_D=2,
+        num_D=num_D, registration=registration,
+        discriminator=dict(type='PatchDiscriminator', norm='IN', padding=2)))
 
 
 @pytest.mark.parametrize('cfg_file,full_res_index', [
@@ -99,7 +98,7 @@ def _lggan(**kw):
     cfg = Config.fromfile(str(REPO / 'configs/lggan/lggan_synthetic.py'))
     model = copy.deepcopy(cfg.model)
     model.generator.update(ngf=2, spade_hidden=4, n_res_blocks=1)
-    model.discriminator.discriminator.update(ndf=4)
+    model.discriminator.update(ndf=4)
     model.losses.vgg = dict(type='L1Loss', loss_weight=10.0,
                             loss_name='loss_vgg')
     model.update(kw)
@@ -183,8 +182,7 @@ NC = 4
 
 
 def _lab2pix_v2():
-    hpd = dict(type='HierarchicalPerceptualDiscriminator',
-               in_channels=NC + 1 + 3, base_channels=2, feat_channels=4,
+    hpd = dict(type='HierarchicalPerceptualDiscriminator', feat_channels=4,
                vgg_pretrained=None)
     return MODELS.build(dict(
         type='Lab2PixV2',
@@ -197,7 +195,8 @@ def _lab2pix_v2():
         discriminator=dict(type='HierarchicalPerceptualDiscriminators',
                            # random VGG-16 branch: a test
                            allow_random_perceptual_branch=True,
-                           num_levels=(2, 1), discriminator=hpd),
+                           in_channels=NC + 1 + 3, ndf=2, num_levels=(2, 1),
+                           discriminator=hpd),
         foreground_mask=dict(type='ForegroundEnhancementMask',
                              background_ids=[0], enhance_rate=5.0),
         losses=dict(

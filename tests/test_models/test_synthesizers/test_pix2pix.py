@@ -23,7 +23,7 @@ def build(cfg):
 
 def test_official_parameter_counts():
     """official-implementations §9: unet_256 (BN) 54,413,955 with a 3-ch
-    input; PatchGAN (n_layers 3, BN) on 3+3 channels 2,768,705."""
+    input; PatchGAN (n_layers_D 3, BN) on 3+3 channels 2,768,705."""
     model_cfg = Config.fromfile(BASE_MODEL).model
     g = model_cfg.generator
     g.update(in_channels=3)
@@ -37,7 +37,7 @@ def test_base_config_is_the_official_setup():
     cfg = Config.fromfile(BASE_MODEL).model
     assert cfg.generator.num_downs == 8 and cfg.generator.ngf == 64
     assert cfg.generator.use_dropout and cfg.generator.norm == 'BN'
-    assert cfg.discriminator.n_layers == 3 and cfg.discriminator.ndf == 64
+    assert cfg.discriminator.n_layers_D == 3 and cfg.discriminator.ndf == 64
     assert cfg.losses.l1.loss_weight == 100.0
     assert cfg.losses.gan_disc.loss_weight == 0.5  # (fake + real) * 0.5
 
@@ -50,7 +50,7 @@ def test_losses_follow_the_paper():
     cfg.data_preprocessor.num_classes = 4
     cfg.generator.update(in_channels=4, num_downs=5, ngf=4,
                          use_dropout=False)
-    cfg.discriminator.update(in_channels=7, ndf=4, n_layers=2)
+    cfg.discriminator.update(in_channels=7, ndf=4, n_layers_D=2)
     model = build(cfg)
     label = torch.randint(0, 4, (2, 32, 32))
     semantics = model.data_preprocessor.one_hot(label)

@@ -37,10 +37,10 @@ def tiny_cfg(local=False, feat=False, num_D=2, vgg=False):
                                use_instance_edges=True),
         generator=gen,
         discriminator=dict(
-            type='MultiScaleDiscriminator', num_D=num_D,
-            discriminator=dict(type='PatchDiscriminator',
-                               in_channels=NUM_CLASSES + 1 + 3, ndf=4,
-                               n_layers=3, norm='IN', padding=2, bias=True)),
+            type='MultiScaleDiscriminator', in_channels=NUM_CLASSES + 1 + 3,
+            ndf=4, n_layers_D=3, num_D=num_D,
+            discriminator=dict(type='PatchDiscriminator', norm='IN',
+                               padding=2, bias=True)),
         losses=dict(
             gan=dict(type='GANLoss', gan_type='lsgan', scale_reduction='sum',
                      loss_name='loss_gan'),

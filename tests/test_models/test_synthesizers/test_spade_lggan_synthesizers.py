@@ -21,7 +21,7 @@ def tiny(cfg_file, **gen):
     cfg = Config.fromfile(str(REPO / cfg_file))
     model = copy.deepcopy(cfg.model)
     model.generator.update(ngf=2, spade_hidden=4, **gen)
-    model.discriminator.discriminator.update(ndf=4)
+    model.discriminator.update(ndf=4)
     # cheap stand-in for the VGG role (VGGPerceptualLoss is tested with the
     # shared losses; a random VGG19 costs many seconds on 2 busy cores)
     model.losses.vgg = dict(type='L1Loss', loss_weight=10.0,
@@ -57,7 +57,7 @@ def changed(before, *modules):
 def test_spade_vae_train_step_and_optimizer_settings():
     model_cfg, optim_cfg = tiny('configs/spade/spade_synthetic.py',
                                 head='vae', crop_size=32, z_dim=8)
-    model_cfg.encoder = dict(type='SPADEVAEEncoder', ndf=2, z_dim=8,
+    model_cfg.encoder = dict(type='SPADEVAEEncoder', nef=2, z_dim=8,
                              crop_size=32, input_size=64)
     model_cfg.losses.kld = dict(type='KLDLoss', loss_weight=0.05)
     optim_cfg.generator.modules = ['generator', 'encoder']
@@ -151,7 +151,7 @@ def test_lggan_global_only_ablation_judges_one_output():
         'configs/lggan/lggan_s1_global_cityscapes.py', semantic_nc=NC + 1,
         local_classes=NC, num_upsampling_layers='normal')
     model_cfg.data_preprocessor.num_classes = NC
-    model_cfg.discriminator.discriminator.in_channels = NC + 4
+    model_cfg.discriminator.in_channels = NC + 4
     model = MODELS.build(model_cfg)
     assert set(model.losses) == {'gan', 'feat', 'vgg'}
     inputs = model.data_preprocessor(batch(), True)['inputs']

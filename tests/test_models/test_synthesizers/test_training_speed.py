@@ -45,12 +45,12 @@ def tiny(name, **extra):
     gen, disc = model['generator'], model['discriminator']
     if 'spade' in name or 'lggan' in name:
         gen.update(ngf=2, spade_hidden=4)
-        disc['discriminator'].update(ndf=4)
+        disc.update(ndf=4)
         if 'lggan' in name:
             gen.update(n_res_blocks=1)
     elif 'pix2pixhd' in name:
         gen.update(ngf=4, n_blocks=1)
-        disc['discriminator'].update(ndf=4)
+        disc.update(ndf=4)
     model['losses']['vgg'] = small_vgg()
     model.update(extra)
     ow = copy.deepcopy(cfg.optim_wrapper.to_dict())
@@ -59,8 +59,7 @@ def tiny(name, **extra):
 
 
 def lab2pix_v2(**extra):
-    hpd = dict(type='HierarchicalPerceptualDiscriminator',
-               in_channels=NC + 1 + 3, base_channels=2, feat_channels=4,
+    hpd = dict(type='HierarchicalPerceptualDiscriminator', feat_channels=4,
                vgg_pretrained=None)
     model = dict(
         type='Lab2PixV2',
@@ -71,7 +70,8 @@ def lab2pix_v2(**extra):
                        num_upsampling_layers='normal', global_channels=4,
                        encoder_channels=4),
         discriminator=dict(type='HierarchicalPerceptualDiscriminators',
-                           num_levels=(3, 2), discriminator=hpd),
+                           in_channels=NC + 1 + 3, ndf=2, num_levels=(3, 2),
+                           discriminator=hpd),
         foreground_mask=dict(type='ForegroundEnhancementMask',
                              background_ids=[0], enhance_rate=5.0),
         losses=dict(

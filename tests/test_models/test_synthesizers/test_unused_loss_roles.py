@@ -34,7 +34,7 @@ def build(method, losses, generator):
             data_preprocessor=dict(type='SynDataPreprocessor', num_classes=4),
             generator=generator,
             discriminator=dict(type='PatchDiscriminator', in_channels=7,
-                               ndf=4, n_layers=2),
+                               ndf=4, n_layers_D=2),
             losses=losses))
 
 
