@@ -23,7 +23,10 @@ _base_ = [{models!r}, {schedule!r}, {runtime!r}, {protocol!r}]
 num_classes = 35
 model = dict(generator=dict(in_channels=num_classes, num_downs=5, ngf=4),
              discriminator=dict(in_channels=num_classes + 3, ndf=4))
+# The scenes' ids 0-5 read as Cityscapes ids: the dataset says it has the
+# 35 classes the protocol's segmenter scores (the class count check).
 synthetic = dict(type='SyntheticScenesDataset', img_size=(32, 64),
+                 metainfo=dict(classes=tuple(map(str, range(num_classes)))),
                  pipeline=[dict(type='PackSynInputs')])
 train_dataloader = dict(batch_size=2, num_workers=0,
                         sampler=dict(type='InfiniteSampler', shuffle=True),
