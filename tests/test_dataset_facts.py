@@ -9,8 +9,11 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 import mmsemsyn  # noqa: F401
-from mmsemsyn.dataset_facts import (ChannelMismatchError, dataset_metainfo,
-                                    resolve_channels)
+from mmsemsyn.dataset_facts import (
+    ChannelMismatchError,
+    dataset_metainfo,
+    resolve_channels,
+)
 from mmsemsyn.registry import MODELS
 from mmsemsyn.utils import register_all_modules
 
@@ -140,12 +143,16 @@ def test_id_lists_and_maps_are_held_by_the_datasets():
     """The foreground mask's background ids and the metric's Cityscapes
     labelId -> trainId map are the datasets' own objects, not copies."""
     from mmsemsyn.datasets.ade20k import ADE20KDataset
-    from mmsemsyn.datasets.cityscapes import (CITYSCAPES_TRAIN_IDS,
-                                              CityscapesDataset)
+    from mmsemsyn.datasets.cityscapes import (
+        CITYSCAPES_TRAIN_IDS,
+        CityscapesDataset,
+    )
     from mmsemsyn.datasets.coco_stuff import COCOStuffDataset
     from mmsemsyn.evaluation.metrics.label_maps import LABEL_MAPS
     from mmsemsyn.models.losses.foreground_mask import (
-        BACKGROUND_IDS, ForegroundEnhancementMask)
+        BACKGROUND_IDS,
+        ForegroundEnhancementMask,
+    )
     assert LABEL_MAPS['cityscapes_labelid_to_trainid'] is CITYSCAPES_TRAIN_IDS
     for name, dataset in (('cityscapes', CityscapesDataset),
                           ('coco', COCOStuffDataset),

@@ -6,12 +6,13 @@ import os.path as osp
 import sys
 
 import pytest
-import mmsemsyn  # noqa: F401  (mmsemsyn:: config references)
 import torch
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.optim import build_optim_wrapper
 from tiny_train_configs import REPO, load_tool, write_tiny_config
+
+import mmsemsyn  # noqa: F401  (mmsemsyn:: config references)
 
 PROJECT_CFG = osp.join(REPO, 'projects', 'example_coarse_to_fine', 'configs',
                        'coarse-to-fine_synthetic.py')
@@ -81,8 +82,9 @@ def test_one_training_step_and_predict(project_on_path):
 
 
 def test_odd_size_is_refused(project_on_path):
-    from projects.example_coarse_to_fine.models import \
-        ExampleCoarseToFineGenerator
+    from projects.example_coarse_to_fine.models import (
+        ExampleCoarseToFineGenerator,
+    )
     net = ExampleCoarseToFineGenerator(semantic_nc=7, ngf=4, n_blocks=1)
     with pytest.raises(ValueError, match='even'):
         net(torch.zeros(1, 7, 33, 32))

@@ -5,8 +5,10 @@ import torch
 import torch.nn as nn
 
 from mmsemsyn.datasets.ade20k import ADE20KDataset
-from mmsemsyn.datasets.cityscapes import (CITYSCAPES_BACKGROUND_IDS_V1,
-                                          CityscapesDataset)
+from mmsemsyn.datasets.cityscapes import (
+    CITYSCAPES_BACKGROUND_IDS_V1,
+    CityscapesDataset,
+)
 from mmsemsyn.datasets.coco_stuff import COCOStuffDataset
 from mmsemsyn.registry import MODELS
 

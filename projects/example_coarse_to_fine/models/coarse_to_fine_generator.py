@@ -10,8 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from mmsemsyn.models.layers.weight_init import (BaseNetwork,
-                                                normal_init_weights)
+from mmsemsyn.models.layers.weight_init import BaseNetwork, normal_init_weights
 from mmsemsyn.registry import MODELS
 
 

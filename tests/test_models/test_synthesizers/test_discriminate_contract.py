@@ -6,7 +6,9 @@ import torch.nn as nn
 from mmengine.registry import DefaultScope
 
 from mmsemsyn.models.synthesizers.base_synthesis_gan import (
-    repeat_batch, split_batch)
+    repeat_batch,
+    split_batch,
+)
 from mmsemsyn.models.synthesizers.pix2pix import Pix2Pix
 
 
