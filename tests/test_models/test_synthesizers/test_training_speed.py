@@ -253,7 +253,8 @@ def test_label_check_still_names_the_file(tmp_path):
     data = batch()
     data['inputs']['label'][1][0, 0, 0] = NC + 3
     data['data_samples'][1].set_metainfo(dict(label_path='bad_label.png'))
-    model.data_preprocessor(data, True)  # no check in the training step
+    # no check (no host read) in the training step unless asked for
+    assert model.data_preprocessor.check_labels is False
     model.data_preprocessor.check_labels = True
     with pytest.raises(ValueError, match='bad_label.png.*9'):
         model.data_preprocessor(data, True)
