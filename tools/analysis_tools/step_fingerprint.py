@@ -33,6 +33,10 @@ def parse_args(argv=None):
     parser.add_argument('--steps', type=int, default=2,
                         help='training steps per config (default 2)')
     parser.add_argument('--compare', help='JSON of an earlier run')
+    parser.add_argument('--runner-init', action='store_true',
+                        help="call the Runner's model.init_weights() first, "
+                        'as Runner.train() does (the weights training '
+                        'really starts from)')
     parser.add_argument('--atol', type=float, default=0.0,
                         help='largest loss difference that still counts '
                         'as equal (default 0: identical)')
@@ -48,7 +52,7 @@ def weight_hash(module) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(config: str, steps: int) -> dict:
+def fingerprint(config: str, steps: int, runner_init: bool = False) -> dict:
     import torch
     from mmengine.config import Config
     from mmengine.runner import Runner
@@ -68,6 +72,9 @@ def fingerprint(config: str, steps: int) -> dict:
     cfg.custom_hooks = []
     cfg.log_level = 'WARNING'
     runner = Runner.from_cfg(cfg)
+    if runner_init:
+        # what Runner.train() does before the first iteration
+        runner._init_model_weights()
     model = runner.model
     model.train()
     losses = []
@@ -112,7 +119,8 @@ def main(argv=None):
     for config in args.configs:
         name = osp.relpath(config)
         try:
-            results[name] = fingerprint(config, args.steps)
+            results[name] = fingerprint(config, args.steps,
+                                        args.runner_init)
         except Exception as exc:  # report and go on with the next config
             results[name] = dict(error=f'{type(exc).__name__}: {exc}')
             print(f'{name}: {results[name]["error"]}', file=sys.stderr)
