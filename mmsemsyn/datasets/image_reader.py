@@ -65,6 +65,15 @@ def lossy_message(path: str, fmt: str, role: str) -> str:
         'which decodes every pixel to the nearest palette colour.')
 
 
+def require_file(path: str) -> None:
+    """Raise ``FileNotFoundError`` naming ``path`` and the fix when it is
+    not an existing file."""
+    if not path or not osp.isfile(path):
+        raise FileNotFoundError(
+            f'File not found: {path!r}. Check data_root/data_prefix in the '
+            'dataset config, or remove the sample from the file list.')
+
+
 def read_image(path: str,
                mode: str = 'rgb',
                lossless: bool = False,
@@ -100,10 +109,7 @@ def read_image(path: str,
     if mode not in MODES:
         raise ValueError(f'read_image: mode must be one of {MODES}, got '
                          f'{mode!r}.')
-    if not path or not osp.isfile(path):
-        raise FileNotFoundError(
-            f'File not found: {path!r}. Check data_root/data_prefix in the '
-            'dataset config, or remove the sample from the file list.')
+    require_file(path)
     try:
         with Image.open(path) as img:
             if lossless and is_lossy(img, path):
@@ -139,10 +145,7 @@ def image_info(path: str) -> Tuple[int, int, str]:
         FileNotFoundError: no such file.
         OSError: the header is unreadable (corrupt or not an image).
     """
-    if not path or not osp.isfile(path):
-        raise FileNotFoundError(
-            f'File not found: {path!r}. Check data_root/data_prefix in the '
-            'dataset config, or remove the sample from the file list.')
+    require_file(path)
     try:
         with Image.open(path) as img:
             return img.size[0], img.size[1], img.format or ''

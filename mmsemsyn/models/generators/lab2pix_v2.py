@@ -5,7 +5,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from mmsemsyn.models.generators.spade import NUM_UP_LAYERS, spade_block_layout
+from mmsemsyn.models.generators.spade import (
+    NUM_UP_LAYERS,
+    latent_size_of_input,
+    spade_block_layout,
+)
 from mmsemsyn.models.layers.dg_norm import DGNormResBlock, GlobalLabelEncoder
 from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
 from mmsemsyn.models.layers.weight_init import (
@@ -117,15 +121,7 @@ class Lab2PixV2Generator(BaseNetwork):
         input's (H, W) / 2**n_up (ValueError when they do not divide)."""
         if self.sw is not None:
             return self.sh, self.sw
-        h, w = seg.shape[-2:]
-        factor = 2**self.num_up
-        if h % factor or w % factor:
-            raise ValueError(
-                f'Lab2PixV2Generator ({self.num_upsampling_layers!r}, '
-                f'{self.num_up} upsamplings) needs H and W divisible by '
-                f'{factor}, got {h}x{w}: resize/crop the data to a multiple '
-                f'of {factor} or set crop_size/aspect_ratio.')
-        return h // factor, w // factor
+        return latent_size_of_input(self, seg)
 
     def forward(self, seg: torch.Tensor,
                 z: Optional[torch.Tensor] = None) -> torch.Tensor:

@@ -144,15 +144,7 @@ class SPADEGenerator(BaseNetwork):
     def compute_latent_size(self, seg: torch.Tensor) -> Tuple[int, int]:
         if self.latent_size is not None:
             return self.latent_size
-        h, w = seg.shape[-2:]
-        factor = 2**self.num_up
-        if h % factor or w % factor:
-            raise ValueError(
-                f'SPADEGenerator ({self.num_upsampling_layers!r}, '
-                f'{self.num_up} upsamplings) needs H and W divisible by '
-                f'{factor}, got {h}x{w}: resize/crop the data to a multiple '
-                f'of {factor} or set crop_size/aspect_ratio.')
-        return h // factor, w // factor
+        return latent_size_of_input(self, seg)
 
     @staticmethod
     def up(x: torch.Tensor) -> torch.Tensor:
@@ -182,6 +174,28 @@ class SPADEGenerator(BaseNetwork):
             x = getattr(self, name)(x, seg)
         x = self.conv_img(F.leaky_relu(x, 0.2))
         return torch.tanh(x)
+
+
+def latent_size_of_input(generator: nn.Module,
+                         seg: torch.Tensor) -> Tuple[int, int]:
+    """(sh, sw) of a SPADE-style generator's first block when no fixed
+    ``crop_size`` is set: the layout's (H, W) / 2**num_up, the official
+    ``compute_latent_vector_size`` applied to the input's own size (SPADE,
+    Lab2Pix-V2).
+
+    Raises:
+        ValueError: H or W not divisible by 2**num_up (names the fix).
+    """
+    h, w = seg.shape[-2:]
+    factor = 2**generator.num_up
+    if h % factor or w % factor:
+        raise ValueError(
+            f'{type(generator).__name__} '
+            f'({generator.num_upsampling_layers!r}, {generator.num_up} '
+            f'upsamplings) needs H and W divisible by {factor}, got '
+            f'{h}x{w}: resize/crop the data to a multiple of {factor} or set '
+            'crop_size/aspect_ratio.')
+    return h // factor, w // factor
 
 
 def count_parameters(module: nn.Module) -> int:
