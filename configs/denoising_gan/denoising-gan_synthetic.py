@@ -13,7 +13,7 @@ num_classes = 6
 model = dict(
     data_preprocessor=dict(num_classes=num_classes,
                            thing_instance=dict(thing_classes=[5])),
-    generator=dict(in_channels=num_classes + 1, ngf=16, num_blocks=3),
+    generator=dict(in_channels=num_classes + 1, ngf=16, n_blocks=3),
     discriminator=dict(in_channels=num_classes + 1 + 3, ndf=16),
     losses=dict(cascade=dict(pretrained=None)))
 test_evaluator = [dict(type='PixelMetrics', scale='[0,1]')]

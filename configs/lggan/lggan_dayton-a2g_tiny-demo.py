@@ -23,7 +23,7 @@ val_cfg = None
 val_evaluator = None
 
 model = dict(
-    generator=dict(ngf=16, num_blocks=2),
+    generator=dict(ngf=16, n_blocks=2),
     discriminator=dict(image=dict(ndf=16), semantic=dict(ndf=16)),
     losses=dict(vgg=dict(pretrained=None)))
 

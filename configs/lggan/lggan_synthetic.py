@@ -12,7 +12,7 @@ img_size = (64, 64)
 model = dict(
     data_preprocessor=dict(num_classes=num_classes),
     generator=dict(semantic_nc=semantic_nc, local_classes=num_classes,
-                   ngf=8, spade_hidden=16, n_res_blocks=2,
+                   ngf=8, spade_hidden=16, n_blocks=2,
                    num_upsampling_layers='normal'),
     discriminator=dict(in_channels=semantic_nc + 3, ndf=16),
     # no ImageNet download in the demo; set True (or a local .pth) for the

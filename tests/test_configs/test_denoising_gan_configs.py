@@ -54,7 +54,7 @@ def build_model(model_cfg):
     model_cfg = ConfigDict(model_cfg.to_dict())
     if model_cfg.losses.get('cascade'):
         model_cfg.losses.cascade.pretrained = None
-    model_cfg.generator.update(ngf=4, num_blocks=1)
+    model_cfg.generator.update(ngf=4, n_blocks=1)
     model_cfg.discriminator.update(ndf=4)
     with DefaultScope.overwrite_default_scope('mmsemsyn'):
         return MODELS.build(model_cfg)
@@ -104,7 +104,7 @@ def test_full_config_is_the_paper_setup():
     assert m.losses.cascade.loss_weight == 1  # sigma
     assert m.data_preprocessor.semantic_noise.std == 0.1
     assert m.data_preprocessor.thing_instance.thing_classes == [26]  # car
-    assert m.generator.ngf == 64 and m.generator.num_blocks == 9
+    assert m.generator.ngf == 64 and m.generator.n_blocks == 9
     assert cfg.optim_wrapper.generator.optimizer.lr == 2e-4
     assert cfg.train_cfg.max_iters == 200 * 2675
     for loader, subset in (('train_dataloader', 'train'),

@@ -25,7 +25,7 @@ def denoising_gan(test_mode):
                 type='SynDataPreprocessor', num_classes=4,
                 semantic_noise=dict(std=0.4, test_mode=test_mode)),
             generator=dict(type='DenoisingGANGenerator', in_channels=4,
-                           ngf=4, num_blocks=1),
+                           ngf=4, n_blocks=1),
             discriminator=dict(type='PatchDiscriminator', in_channels=7,
                                ndf=4, n_layers_D=2),
             losses=dict(gan=dict(type='GANLoss'))))

@@ -24,7 +24,7 @@ train_dataloader = dict(batch_size=2, dataset=dict(
     num_samples=4, img_size=(32, 32)))
 test_dataloader = dict(batch_size=2, dataset=dict(
     num_samples=2, img_size=(32, 32)))
-model = dict(generator=dict(ngf=4, num_blocks=1), discriminator=dict(ndf=4))
+model = dict(generator=dict(ngf=4, n_blocks=1), discriminator=dict(ndf=4))
 train_cfg = dict(max_iters=2)
 default_hooks = dict(logger=dict(interval=1),
                      checkpoint=dict(interval=2))

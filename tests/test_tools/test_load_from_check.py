@@ -28,7 +28,7 @@ def save(tmp_path, model, name, infix=''):
 
 
 def test_same_model_loads_every_generator_tensor(tmp_path):
-    model = Holder(DenoisingGANGenerator(4, ngf=4, num_blocks=1))
+    model = Holder(DenoisingGANGenerator(4, ngf=4, n_blocks=1))
     path = save(tmp_path, model, 'same.pth')
     assert check_load_from(model, path, 'cfg.py') == len(
         model.generator.state_dict())
@@ -41,7 +41,7 @@ def test_same_model_loads_every_generator_tensor(tmp_path):
 def test_checkpoint_of_another_method_is_refused(tmp_path):
     crn = Holder(CRNGenerator(4, channels=(8, 8), num_outputs=1))
     path = save(tmp_path, crn, 'crn.pth')
-    model = Holder(DenoisingGANGenerator(4, ngf=4, num_blocks=1))
+    model = Holder(DenoisingGANGenerator(4, ngf=4, n_blocks=1))
     with pytest.raises(ValueError, match='crn.pth.*shares no generator '
                        r'weight.*my_config\.py.*DenoisingGANGenerator'):
         check_load_from(model, path, 'my_config.py')

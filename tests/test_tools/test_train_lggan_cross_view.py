@@ -38,7 +38,7 @@ def test_train_tool_logs_every_loss(tmp_path):
         sys.executable, osp.join(REPO, 'tools/train.py'), CONFIG,
         '--work-dir', str(work_dir), '--cfg-options',
         f'train_dataloader.dataset.data_root={data_root}',
-        'model.generator.ngf=8', 'model.generator.num_blocks=1',
+        'model.generator.ngf=8', 'model.generator.n_blocks=1',
         'model.discriminator.image.ndf=8',
         'model.discriminator.semantic.ndf=8',
         'train_cfg.max_iters=3', 'default_hooks.logger.interval=1',

@@ -11,7 +11,7 @@ model = dict(
         num_classes=35,
         semantic_noise=dict(std=0.1, test_mode='seeded', seed=0)),
     generator=dict(type='DenoisingGANGenerator', in_channels=35,
-                   out_channels=3, ngf=64, num_blocks=9, norm='BN'),
+                   out_channels=3, ngf=64, n_blocks=9, norm='BN'),
     discriminator=dict(type='PatchDiscriminator', in_channels=35 + 3,
                        ndf=64, n_layers_D=3, norm='BN',
                        padding=1),

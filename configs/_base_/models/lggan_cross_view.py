@@ -8,7 +8,7 @@ model = dict(
     source_key='source_img',
     semantic_key='target_semantic',
     generator=dict(type='LGGANCrossViewGenerator', in_channels=6,
-                   out_channels=3, num_classes=6, ngf=64, num_blocks=9,
+                   out_channels=3, num_classes=6, ngf=64, n_blocks=9,
                    num_unused_class_convs=1),
     discriminator=dict(
         type='LGGANDualDiscriminator',

@@ -12,6 +12,7 @@ import torch
 import torch.nn as nn
 
 from mmsemsyn.models.layers.norm import build_norm_layer
+from mmsemsyn.models.layers.option_names import renamed_options
 from mmsemsyn.models.layers.resnet_block import ResnetBlock
 from mmsemsyn.models.layers.weight_init import BaseNetwork, normal_init_weights
 from mmsemsyn.registry import MODELS
@@ -26,6 +27,7 @@ def _conv_block(conv: nn.Module, channels: int, norm: str,
 
 
 @MODELS.register_module()
+@renamed_options(num_blocks='n_blocks')
 class DenoisingGANGenerator(BaseNetwork):
     """Encoder (stem + two k4 s2 convs) -> nine residual blocks -> two k4 s2
     deconvs -> output conv + tanh, with U-Net skips (channel concatenation)
@@ -52,7 +54,7 @@ class DenoisingGANGenerator(BaseNetwork):
             instance channels).
         out_channels: 3 (RGB).
         ngf: width of the first layer (64 in the paper).
-        num_blocks: residual blocks (9).
+        n_blocks: residual blocks (9).
         norm: 'BN' (paper) or 'IN'.
         negative_slope: LeakyReLU slope (0.2, pix2pix's value).
         use_skips: False gives the plain ResNet-9 layout (an ablation; the
@@ -63,12 +65,12 @@ class DenoisingGANGenerator(BaseNetwork):
     """
 
     def __init__(self, in_channels: int, out_channels: int = 3,
-                 ngf: int = 64, num_blocks: int = 9, norm: str = 'BN',
+                 ngf: int = 64, n_blocks: int = 9, norm: str = 'BN',
                  negative_slope: float = 0.2, use_skips: bool = True,
                  init_gain: float = 0.02):
         super().__init__()
-        if num_blocks < 0:
-            raise ValueError(f'num_blocks must be >= 0, got {num_blocks}')
+        if n_blocks < 0:
+            raise ValueError(f'n_blocks must be >= 0, got {n_blocks}')
         self.in_channels = in_channels
         self.use_skips = use_skips
         bias = norm != 'BN'
@@ -82,7 +84,7 @@ class DenoisingGANGenerator(BaseNetwork):
             nn.Conv2d(ngf * 2, ngf * 4, 4, 2, 1, bias=bias), ngf * 4, norm,
             negative_slope)
         self.blocks = nn.Sequential(
-            *[ResnetBlock(ngf * 4, norm=norm) for _ in range(num_blocks)])
+            *[ResnetBlock(ngf * 4, norm=norm) for _ in range(n_blocks)])
         self.up1 = _conv_block(
             nn.ConvTranspose2d(ngf * 4 * skip, ngf * 2, 4, 2, 1, bias=bias),
             ngf * 2, norm, negative_slope)

@@ -23,6 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from mmsemsyn.models.layers.option_names import renamed_options
 from mmsemsyn.models.layers.resnet_block import ResnetBlock
 from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
 from mmsemsyn.models.layers.weight_init import (
@@ -270,6 +271,7 @@ def semantic_guided_pooling(feat: torch.Tensor,
 
 
 @MODELS.register_module()
+@renamed_options(n_res_blocks='n_blocks')
 class LGGANGenerator(BaseNetwork):
     """LGGAN generator (semantic image synthesis).
 
@@ -307,7 +309,7 @@ class LGGANGenerator(BaseNetwork):
                  norm: str = 'BN',
                  spectral_norm: bool = True,
                  spade_hidden: int = 128,
-                 n_res_blocks: int = 9,
+                 n_blocks: int = 9,
                  use_local: bool = True,
                  local_fusion: str = 'conv',
                  use_classifier: bool = True,
@@ -345,7 +347,7 @@ class LGGANGenerator(BaseNetwork):
         self.encoder = SemanticEncoder(semantic_nc, ngf)
         if use_local:
             self.local_generator = ClassSpecificLocalGenerator(
-                num_local, ngf, n_res_blocks, local_fusion, class_conv_impl)
+                num_local, ngf, n_blocks, local_fusion, class_conv_impl)
         if self.use_classifier:
             self.classifier = nn.Linear(ngf, self.num_classified)
         if self.use_weight_map:

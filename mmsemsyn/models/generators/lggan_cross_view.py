@@ -24,6 +24,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from mmsemsyn.models.layers.option_names import renamed_options
 from mmsemsyn.models.layers.resnet_block import ResnetBlock
 from mmsemsyn.models.layers.weight_init import BaseNetwork, normal_init_weights
 from mmsemsyn.registry import MODELS
@@ -51,6 +52,7 @@ def _to_rgb(in_channels: int, out_channels: int) -> nn.Sequential:
 
 
 @MODELS.register_module()
+@renamed_options(num_blocks='n_blocks')
 class LGGANCrossViewGenerator(BaseNetwork):
     """Local class-specific + global generator with pixel-level fusion.
 
@@ -62,7 +64,7 @@ class LGGANCrossViewGenerator(BaseNetwork):
             of Dayton/CVUSA).
         ngf: encoder widths ngf, 2ngf, 4ngf (the official code hard-codes
             64-128-256).
-        num_blocks: residual blocks at 1/4 resolution.
+        n_blocks: residual blocks at 1/4 resolution.
         num_unused_class_convs: the official code builds one more class conv
             (``deconv5_7``) than its forward uses; keeping it (default 1)
             keeps the published parameter count (12,191,258) and checkpoint
@@ -76,7 +78,7 @@ class LGGANCrossViewGenerator(BaseNetwork):
                  out_channels: int = 3,
                  num_classes: int = 6,
                  ngf: int = 64,
-                 num_blocks: int = 9,
+                 n_blocks: int = 9,
                  num_unused_class_convs: int = 1,
                  init_gain: float = 0.02):
         super().__init__()
@@ -88,7 +90,7 @@ class LGGANCrossViewGenerator(BaseNetwork):
             nn.InstanceNorm2d(ngf * 2), nn.ReLU(True),
             nn.Conv2d(ngf * 2, ngf * 4, 3, 2, 1),
             nn.InstanceNorm2d(ngf * 4), nn.ReLU(True),
-            *[ResnetBlock(ngf * 4) for _ in range(num_blocks)])
+            *[ResnetBlock(ngf * 4) for _ in range(n_blocks)])
         self.local_decoder = _upsampler(ngf * 4)
         self.class_heads = nn.ModuleList(
             _to_rgb(ngf, out_channels) for _ in range(num_classes))

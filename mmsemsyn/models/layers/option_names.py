@@ -15,6 +15,11 @@
 ``n_layers_D``     stride-2/1 middle convs of a PatchGAN (pix2pix's and
                    pix2pixHD's ``n_layers_D``; SPADE's official
                    ``n_layers_D=4`` is the same network as ours 3)
+``n_blocks``       residual blocks of a generator's bottleneck (pix2pix's
+                   ``resnet_<n>blocks``, pix2pixHD's global generator,
+                   LGGAN, the denoising GAN, LGGAN cross-view; pix2pixHD's
+                   LocalEnhancer keeps the official ``n_blocks_global`` /
+                   ``n_blocks_local`` for its two parts)
 ``norm``           normalisation layer type ('BN', 'IN', ...)
 =================  ==========================================================
 

@@ -3,6 +3,7 @@
 error that names the new key, and the wrappers hand their options to every
 scale without changing state-dict names."""
 import glob
+import inspect
 import os.path as osp
 
 import pytest
@@ -92,3 +93,18 @@ def test_every_config_sets_the_width_at_model_discriminator():
             checked += 1
         assert not {'n_layers', 'base_channels'} & set(disc), path
     assert checked > 20
+
+
+@pytest.mark.parametrize('type_, old', [
+    ('LGGANGenerator', 'n_res_blocks'),
+    ('DenoisingGANGenerator', 'num_blocks'),
+    ('LGGANCrossViewGenerator', 'num_blocks'),
+])
+def test_residual_block_count_is_n_blocks(type_, old):
+    """One name for a generator's residual-block count: an old spelling
+    names the new one."""
+    from mmsemsyn.registry import MODELS
+    cls = MODELS.get(type_)
+    assert 'n_blocks' in inspect.signature(cls.__init__).parameters
+    with pytest.raises(TypeError, match=f"'{old}' is now n_blocks"):
+        cls(**{old: 1})

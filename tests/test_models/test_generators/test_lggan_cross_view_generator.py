@@ -47,7 +47,7 @@ def test_official_parameter_counts_from_config():
 
 
 def test_forward_shapes_and_fusion():
-    gen = LGGANCrossViewGenerator(ngf=8, num_blocks=1)
+    gen = LGGANCrossViewGenerator(ngf=8, n_blocks=1)
     masks = one_hot(torch.randint(0, 6, (2, 24, 32)), 6)
     out = gen(torch.randn(2, 6, 24, 32), masks)
     assert out['fake_img'].shape == out['local_img'].shape == \
@@ -63,7 +63,7 @@ def test_forward_shapes_and_fusion():
 
 
 def test_bad_inputs():
-    gen = LGGANCrossViewGenerator(ngf=4, num_blocks=0)
+    gen = LGGANCrossViewGenerator(ngf=4, n_blocks=0)
     with pytest.raises(ValueError, match='6 class generators but got 5'):
         gen(torch.randn(1, 6, 8, 8), torch.zeros(1, 5, 8, 8))
     with pytest.raises(ValueError, match='divisible by 4'):
@@ -71,7 +71,7 @@ def test_bad_inputs():
 
 
 def test_gradients_reach_every_trained_parameter():
-    gen = LGGANCrossViewGenerator(ngf=4, num_blocks=1)
+    gen = LGGANCrossViewGenerator(ngf=4, n_blocks=1)
     ids = torch.arange(6).repeat_interleave(2).reshape(1, 1, 12).expand(
         1, 12, 12)
     out = gen(torch.randn(1, 6, 12, 12), one_hot(ids, 6))
@@ -158,7 +158,7 @@ def official_name_map(n_blocks):
 def test_equivalent_to_official_layer_order():
     torch.manual_seed(0)
     ngf, n_blocks = 8, 2
-    ours = LGGANCrossViewGenerator(ngf=ngf, num_blocks=n_blocks)
+    ours = LGGANCrossViewGenerator(ngf=ngf, n_blocks=n_blocks)
     ref = DocumentedCrossViewGenerator(ngf, n_blocks)
     names = official_name_map(n_blocks)
     state = ours.state_dict()

@@ -60,7 +60,7 @@ def test_official_parameter_counts(cfg_file, gen, disc):
 def test_fast_class_branches_equal_loop():
     torch.manual_seed(0)
     g = LGGANGenerator(36, local_classes=35, ngf=4, spade_hidden=4,
-                       n_res_blocks=1)
+                       n_blocks=1)
     lg = g.local_generator
     for conv in lg.class_convs:  # non-zero biases (xavier init zeroes them)
         torch.nn.init.normal_(conv.bias, 0, 0.1)
@@ -95,7 +95,7 @@ def test_auto_reads_the_host_once_and_equals_label(monkeypatch):
     fall back to the grouped convs."""
     torch.manual_seed(0)
     g = LGGANGenerator(36, local_classes=35, ngf=4, spade_hidden=4,
-                       n_res_blocks=1)
+                       n_blocks=1)
     lg = g.local_generator
     feat = torch.randn(2, 4, 16, 16)
     masks = _seg(2, 39, 16, 16, seed=1)[:, :35]
@@ -171,7 +171,7 @@ def test_matches_official_restatement():
 def test_batched_equals_per_sample():
     torch.manual_seed(0)
     ours = LGGANGenerator(36, local_classes=35, ngf=2, spade_hidden=4,
-                          n_res_blocks=1, num_upsampling_layers='normal',
+                          n_blocks=1, num_upsampling_layers='normal',
                           norm='IN')  # no batch statistics
     ours.eval()  # spectral norm: no power-iteration update between calls
     seg = torch.cat([_seg(1, 36, 32, 64, seed=1),
@@ -190,7 +190,7 @@ def test_batched_equals_per_sample():
 
 def test_merged_others_mask_and_bad_channels():
     g = LGGANGenerator(12, local_classes=4, merged_classes=(4, 12), ngf=2,
-                       spade_hidden=4, n_res_blocks=1,
+                       spade_hidden=4, n_blocks=1,
                        num_upsampling_layers='normal')
     seg = _seg(2, 12, 32, 32, n_classes=11)
     masks = g.class_masks(seg)
@@ -215,7 +215,7 @@ def test_ablation_configs(name, keys):
     cfg = Config.fromfile(str(REPO / f'configs/lggan/lggan_{name}'
                               '_cityscapes.py')).model.generator
     cfg.update(semantic_nc=8, local_classes=7, ngf=2, spade_hidden=4,
-               n_res_blocks=1, num_upsampling_layers='normal')
+               n_blocks=1, num_upsampling_layers='normal')
     g = MODELS.build(cfg)
     out = g(_seg(2, 8, 32, 32))
     assert set(out) == keys

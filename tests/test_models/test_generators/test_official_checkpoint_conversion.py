@@ -59,7 +59,7 @@ def test_lggan_generator_in_order_without_unused_fc(tmp_path):
                             nhidden=4, n_blocks=2)
     torch.manual_seed(2)
     ours = LGGANGenerator(8, local_classes=7, ngf=2, spade_hidden=4,
-                          num_upsampling_layers='more', n_res_blocks=2)
+                          num_upsampling_layers='more', n_blocks=2)
     how, dropped = tool.convert_state(
         tool.load_official(_official_file(ref, tmp_path)), ours)
     assert how == 'in order' and dropped == ['fc.weight', 'fc.bias']

@@ -38,7 +38,7 @@ def test_generator_parameter_count_is_a_fourth_of_pix2pix():
 
 def test_generator_shapes_range_and_skips():
     torch.manual_seed(0)
-    g = DenoisingGANGenerator(in_channels=6, ngf=8, num_blocks=2).eval()
+    g = DenoisingGANGenerator(in_channels=6, ngf=8, n_blocks=2).eval()
     x = torch.randn(2, 6, 64, 64)
     y = g(x)
     assert y.shape == (2, 3, 64, 64)
@@ -114,7 +114,7 @@ def tiny_model(**kw):
         data_preprocessor=dict(type='SynDataPreprocessor', num_classes=4,
                                semantic_noise=dict(std=0.1)),
         generator=dict(type='DenoisingGANGenerator', in_channels=4, ngf=8,
-                       num_blocks=1),
+                       n_blocks=1),
         discriminator=dict(type='PatchDiscriminator', in_channels=7, ndf=8,
                            n_layers_D=2, norm='BN', padding=1),
         losses=losses, **kw))

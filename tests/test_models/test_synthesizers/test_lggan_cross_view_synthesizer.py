@@ -26,7 +26,7 @@ def _scope():
 def small_cfg():
     cfg = Config.fromfile(CONFIG)
     model = cfg.model
-    model.generator.update(ngf=8, num_blocks=1)
+    model.generator.update(ngf=8, n_blocks=1)
     model.discriminator.image.ndf = 8
     model.discriminator.semantic.ndf = 8
     model.losses.vgg.pretrained = None  # random VGG: no download in tests

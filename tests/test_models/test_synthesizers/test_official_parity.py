@@ -97,7 +97,7 @@ def test_outputs_stay_finest_first_whatever_the_registration():
 def _lggan(**kw):
     cfg = Config.fromfile(str(REPO / 'configs/lggan/lggan_synthetic.py'))
     model = copy.deepcopy(cfg.model)
-    model.generator.update(ngf=2, spade_hidden=4, n_res_blocks=1)
+    model.generator.update(ngf=2, spade_hidden=4, n_blocks=1)
     model.discriminator.update(ndf=4)
     model.losses.vgg = dict(type='L1Loss', loss_weight=10.0,
                             loss_name='loss_vgg')

@@ -101,7 +101,7 @@ def test_spade_d_loss_is_fake_plus_real_not_halved():
 
 def test_lggan_train_step_logs_every_term():
     model_cfg, optim_cfg = tiny('configs/lggan/lggan_synthetic.py',
-                                n_res_blocks=1)
+                                n_blocks=1)
     model, ow = build(model_cfg, optim_cfg)
     before = snapshot(model.generator.local_generator.class_convs,
                       model.generator.classifier,
@@ -121,7 +121,7 @@ def test_lggan_train_step_logs_every_term():
 
 
 def test_lggan_losses_equal_three_separate_official_passes():
-    model_cfg, _ = tiny('configs/lggan/lggan_synthetic.py', n_res_blocks=1)
+    model_cfg, _ = tiny('configs/lggan/lggan_synthetic.py', n_blocks=1)
     model = MODELS.build(model_cfg).eval()  # fixed SN: repeatable D
     inputs = model.data_preprocessor(batch(), True)['inputs']
     with torch.no_grad():
@@ -165,7 +165,7 @@ def test_lggan_global_only_ablation_judges_one_output():
 def test_lggan_predict_carries_branch_images_for_sample_grids():
     from mmsemsyn.visualization.colorize import title_height
     from mmsemsyn.visualization.visualizer import SynthesisVisualizer
-    model_cfg, _ = tiny('configs/lggan/lggan_synthetic.py', n_res_blocks=1)
+    model_cfg, _ = tiny('configs/lggan/lggan_synthetic.py', n_blocks=1)
     model = MODELS.build(model_cfg).eval()
     data = model.data_preprocessor(batch(), False)
     samples = model(data['inputs'], data['data_samples'], mode='predict')

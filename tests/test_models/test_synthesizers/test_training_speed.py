@@ -47,7 +47,7 @@ def tiny(name, **extra):
         gen.update(ngf=2, spade_hidden=4)
         disc.update(ndf=4)
         if 'lggan' in name:
-            gen.update(n_res_blocks=1)
+            gen.update(n_blocks=1)
     elif 'pix2pixhd' in name:
         gen.update(ngf=4, n_blocks=1)
         disc.update(ndf=4)

@@ -40,7 +40,7 @@ def build(method, losses, generator):
 
 UNET = dict(type='UnetGenerator', in_channels=4, num_downs=5, ngf=4,
             use_dropout=False)
-DG = dict(type='DenoisingGANGenerator', in_channels=4, ngf=4, num_blocks=1)
+DG = dict(type='DenoisingGANGenerator', in_channels=4, ngf=4, n_blocks=1)
 
 
 def step(model):
