@@ -249,7 +249,12 @@ class SynthesisInferencer(BaseInferencer):
     def _init_model(self, cfg: Config, weights: Optional[str],
                     device: str = 'cpu') -> torch.nn.Module:
         """Build the model without its training-only networks and load
-        ``weights`` (the strict fit check names any mismatch)."""
+        ``weights`` (the strict fit check names any mismatch). Channel
+        counts a config leaves to the data (a project's config without
+        ``semantic_nc``) are filled and checked by ``resolve_channels``
+        for the networks built here, as ``tools/train.py`` /
+        ``tools/test.py`` do for all."""
+        from mmsemsyn.dataset_facts import resolve_channels
         model_cfg = cfg.model.copy()
         with DefaultScope.overwrite_default_scope('mmsemsyn'):
             model_cls = MODELS.get(model_cfg['type'])
@@ -257,6 +262,11 @@ class SynthesisInferencer(BaseInferencer):
             for key in getattr(model_cls, 'training_only', TRAINING_ONLY):
                 if key in model_cfg:
                     model_cfg[key] = None
+            resolve_channels(
+                dict(model=model_cfg, **{
+                    f'{split}_dataloader': cfg.get(f'{split}_dataloader')
+                    for split in ('train', 'val', 'test')}),
+                self.config_path)
             model = MODELS.build(model_cfg)
         model.cfg = cfg
         if weights is not None:

@@ -100,3 +100,22 @@ def test_trains_with_the_train_tool(tmp_path):
     assert runner.iter == 2
     assert type(runner.model).__name__ == 'ExampleCoarseToFineGAN'
     assert osp.isfile(tmp_path / 'work' / 'iter_2.pth')
+
+
+def test_infers_from_its_trained_checkpoint(tmp_path, project_on_path):
+    """The inferencer (tools/infer.py, the Python API) builds a config that
+    leaves its channel counts to the data, as train/test do."""
+    import numpy as np
+
+    from mmsemsyn.apis import SynthesisInferencer
+    cfg = write_tiny_config(
+        tmp_path, size=32, iters=1, base=PROJECT_CFG,
+        extra="model = dict(generator=dict(ngf=4, n_blocks=1), "
+        "discriminator=dict(ndf=4))\n")
+    load_tool('train').main([cfg, '--work-dir', str(tmp_path / 'work')])
+    inferencer = SynthesisInferencer(cfg, str(tmp_path / 'work' /
+                                              'iter_1.pth'), verbose=False)
+    ids = np.zeros((32, 32), np.int64)
+    ids[16:] = 1
+    photo, = inferencer(ids)
+    assert photo.shape == (32, 32, 3) and photo.dtype == np.uint8
