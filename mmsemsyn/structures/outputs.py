@@ -20,6 +20,9 @@ CLASS_LOGITS = 'class_logits'
 CLASS_VALID = 'class_valid'
 FAKE_SCALES = 'fake_scales'
 FAKE_OUTPUTS = 'fake_outputs'
+Z = 'z'
+MU = 'mu'
+LOGVAR = 'logvar'
 
 # ---- predicted-sample fields besides fake_img -----------------------------
 FAKE_IMGS = 'fake_imgs'
@@ -42,6 +45,10 @@ GENERATOR_OUTPUTS: Dict[str, str] = {
     'first (Lab2Pix-V1); fake_img is its first entry',
     FAKE_OUTPUTS: '(B, n, 3, H, W) the n images of one forward pass (CRN); '
     'fake_img is image 0',
+    Z: "(B, z_dim) SPADE's style code from the VAE encoder (sampled from "
+    'mu, logvar)',
+    MU: "(B, z_dim) mean of SPADE's VAE style code",
+    LOGVAR: "(B, z_dim) log-variance of SPADE's VAE style code",
 }
 
 #: Fields of a predicted SynDataSample besides the ground truth (uint8 RGB).
