@@ -88,6 +88,20 @@ def test_get_flops_scales_with_area_and_counts_parameters(tmp_path, capfd):
     assert large['generator']['flops'] == 4 * small['generator']['flops']
 
 
+def test_get_flops_fills_channels_from_the_data(tmp_path, monkeypatch):
+    """A config that leaves its channel counts to the data (the example
+    project's) is counted, as tools/train.py would build it."""
+    from tiny_train_configs import REPO
+    monkeypatch.syspath_prepend(REPO)
+    tool = _tool('analysis_tools/get_flops')
+    cfg = osp.join(REPO, 'projects', 'example_coarse_to_fine', 'configs',
+                   'coarse-to-fine_synthetic.py')
+    out = tool.main([cfg, '--shape', '32', '32'])
+    # 6 classes + instance edges; D sees the label and the RGB photo
+    assert out['generator']['input'].endswith('(1, 7, 32, 32)')
+    assert out['discriminator']['input'] == '(1, 10, 32, 32)'
+
+
 def test_analyze_logs_plots_and_times(tmp_path, capsys):
     tool = _tool('analysis_tools/analyze_logs')
     log = tmp_path / 'scalars.json'

@@ -82,10 +82,13 @@ def complexity(cfg: Config, shape) -> Dict[str, dict]:
     import torch.nn as nn
     from mmengine.dataset import pseudo_collate
 
+    from mmsemsyn.dataset_facts import resolve_channels
     from mmsemsyn.model_zoo import _without_pretrained
     from mmsemsyn.registry import MODELS
     from mmsemsyn.structures import SynDataSample
     h, w = shape
+    # Channel counts a config leaves to the data, as tools/train.py does.
+    resolve_channels(cfg, cfg.filename or '<config>')
     model_cfg = _without_pretrained(cfg.model.to_dict())
     # Losses (VGG, ...) take no part in the forward pass being counted.
     model_cfg['losses'] = {k: None for k in model_cfg.get('losses') or {}}
