@@ -182,6 +182,9 @@ def _build(args, tokens, device):
         opts = argparse.Namespace()
         DictAction(option_strings=[], dest='o')(None, opts, args.cfg_options)
         cfg.merge_from_dict(opts.o)
+    # Channel counts a config leaves to the data, as tools/train.py does.
+    from mmsemsyn.dataset_facts import resolve_channels
+    resolve_channels(cfg, args.config)
     model_cfg = _without_pretrained(cfg.model.to_dict())
     if model_cfg.get('pretrained_global'):
         model_cfg['pretrained_global'] = None
