@@ -88,7 +88,7 @@ def check_label_ids(label, num_classes: int, dontcare_label: Optional[int],
 
     Raises:
         LabelIdError (a ValueError): names the file, the first bad id, how
-            many pixels carry bad ids, the ids present and the fix.
+            many pixels carry bad ids, the bad ids (up to 10) and the fix.
     """
     label = np.asarray(label)
     valid = (label >= 0) & (label < num_classes)
@@ -102,7 +102,7 @@ def check_label_ids(label, num_classes: int, dontcare_label: Optional[int],
         allowed += f' or {dontcare_label} (dontcare)'
     raise LabelIdError(
         f'Label map {path} contains id {int(bad[0])} ({bad.size} pixels; '
-        f'ids present: {sorted(set(np.unique(bad).tolist()))[:10]}), but the '
+        f'bad ids: {sorted(set(np.unique(bad).tolist()))[:10]}), but the '
         f'model expects {allowed}. Fix the label file, set '
         'num_classes/dontcare_label to match the dataset, or remap ids with '
         'the LoadLabelMap label_map option.')
