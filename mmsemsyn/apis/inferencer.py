@@ -628,8 +628,9 @@ class SynthesisInferencer(BaseInferencer):
         if label_as_inst:
             self._notice(
                 f'The model of {self.config_path} uses instance edges but no '
-                'instance map was given (--inst): using the label map\'s own '
-                'edges instead. Objects of one class that touch (e.g. a row '
+                'instance map was given (tools/infer.py --inst, the '
+                "inferencer's insts): using the label map's own edges "
+                'instead. Objects of one class that touch (e.g. a row '
                 'of cars) lose the boundaries between them, so they tend to '
                 'merge; give the instance maps for the quality the model was '
                 'trained for.')
