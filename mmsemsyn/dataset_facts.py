@@ -8,9 +8,10 @@ them through the data preprocessor, the one module that builds the label
 input: ``semantic_nc = num_classes (+1 dontcare) (+1 instance edges)
 (+1 class noise) (+1 thing instances)`` (``SynDataPreprocessor.semantic_nc``).
 
-:func:`resolve_channels` runs once per config, where a config becomes a
-Runner (``tools/train.py``, ``tools/test.py``), before anything heavy is
-built. It
+:func:`resolve_channels` runs once per config, wherever a config becomes a
+model (``tools/train.py``, ``tools/test.py``, the inferencer,
+``get_flops.py``, ``benchmark.py``, the pix2pixHD feature-clustering tool),
+before anything heavy is built. It
 
 1. checks ``model.data_preprocessor.num_classes`` against the number of
    classes of the train/test datasets (where the dataset names its classes

@@ -30,6 +30,7 @@ from mmengine.config import DictAction
 from mmengine.dataset import pseudo_collate
 
 import mmsemsyn  # noqa: F401
+from mmsemsyn.dataset_facts import resolve_channels
 from mmsemsyn.engine.checkpoint import TRAINING_ONLY, load_model_checkpoint
 from mmsemsyn.engine.launch import load_config
 from mmsemsyn.fileio import (
@@ -145,6 +146,8 @@ def main():
     register_all_modules(init_default_scope=True)
     cfg = load_config(args.config, args.cfg_options)
     cfg.model.pop('pretrained_global', None)  # the checkpoint has it all
+    # Channel counts a config leaves to the data, as tools/train.py does.
+    resolve_channels(cfg, args.config)
     model = MODELS.build(cfg.model)
     # Read once, checked against the model (a checkpoint of another model
     # stops with the keys named; the discriminator and losses are unused).
