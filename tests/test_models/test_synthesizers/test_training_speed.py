@@ -4,7 +4,6 @@ once per step, the training step of the synthetic configs never reads a
 tensor value on the host, fused Adam by default, and the bf16 autocast,
 torch.compile and channels_last switches run a training step."""
 import copy
-import sys
 from pathlib import Path
 
 import pytest
@@ -187,28 +186,7 @@ def test_pix2pixhd_shared_real_prediction_gives_equal_training():
 
 
 # ---- item 3: no host synchronisation --------------------------------------
-@pytest.fixture
-def no_host_reads(monkeypatch):
-    """Every way of reading a tensor's value on the host raises."""
-    def forbidden(name):
-        original = getattr(torch.Tensor, name)
-
-        def fn(self, *args, **kwargs):
-            caller = sys._getframe(1).f_globals.get('__name__', '')
-            if caller.startswith('torch.optim'):
-                # Adam's step counter lives on the host by design (also on
-                # GPU, unless capturable/fused): reading it is no sync.
-                return original(self, *args, **kwargs)
-            raise AssertionError(f'Tensor.{name} called inside train_step '
-                                 f'from {caller} (a host-device '
-                                 'synchronisation on GPU)')
-        return fn
-
-    def patch():
-        for name in ('__bool__', 'item', 'tolist', '__int__', '__float__',
-                     'nonzero', 'numpy'):
-            monkeypatch.setattr(torch.Tensor, name, forbidden(name))
-    return patch
+# the no_host_reads fixture: conftest.py of this folder
 
 
 @pytest.mark.parametrize('name', ['spade', 'pix2pixhd', 'lggan',
