@@ -46,6 +46,7 @@ import tempfile
 import time
 from typing import List, Optional
 
+_REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOKENS = ('fp32', 'bf16', 'compile', 'cl', 'channels-last', 'single-tensor',
           'before')
 
@@ -177,14 +178,26 @@ def _build(args, tokens, device):
     from mmsemsyn.registry import MODELS
     from mmsemsyn.utils import register_all_modules
     register_all_modules()
-    cfg = Config.fromfile(args.config)
+    config = args.config
+    if 'before' in tokens:
+        # The "before" tree's own copy of the config, when it has one: option
+        # names may have changed between the two trees.
+        rel = osp.relpath(osp.abspath(args.config), _REPO)
+        own = osp.join(args.baseline_tree, rel)
+        if not rel.startswith('..') and osp.isfile(own):
+            config = own
+    cfg = Config.fromfile(config)
     if args.cfg_options:
         opts = argparse.Namespace()
         DictAction(option_strings=[], dest='o')(None, opts, args.cfg_options)
         cfg.merge_from_dict(opts.o)
     # Channel counts a config leaves to the data, as tools/train.py does.
-    from mmsemsyn.dataset_facts import resolve_channels
-    resolve_channels(cfg, args.config)
+    try:
+        from mmsemsyn.dataset_facts import resolve_channels
+    except ImportError:  # a "before" tree older than dataset_facts
+        resolve_channels = None
+    if resolve_channels is not None:
+        resolve_channels(cfg, config)
     model_cfg = _without_pretrained(cfg.model.to_dict())
     if model_cfg.get('pretrained_global'):
         model_cfg['pretrained_global'] = None
