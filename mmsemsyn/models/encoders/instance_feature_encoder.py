@@ -34,27 +34,59 @@ def instance_class(inst_id: int) -> int:
 
 def instance_mean_pool(feat: torch.Tensor, inst: torch.Tensor) -> torch.Tensor:
     """Replace every feature vector by the mean over its instance (per
-    sample, per channel). Differentiable: the gradient of each mean spreads
-    evenly over the instance's pixels, as the official per-instance loop.
+    sample, per channel), as the official ``Encoder.forward``: the mean of
+    each channel over the pixels of one instance id of one sample.
+    Differentiable: the gradient of each mean spreads evenly over the
+    instance's pixels.
+
+    No value is read on the host (no ``torch.unique``, ``.item()`` or
+    data-dependent shape), so on a GPU the training step does not wait for
+    the device here: the ids of each sample are sorted, a new segment starts
+    where the sorted id changes (segment numbers ascend with the id, as
+    ``torch.unique`` numbers them), and sums and pixel counts go to a fixed
+    ``B * H * W`` segment slots with ``index_add``. Every sum adds the
+    instance's pixels in pixel order, as the former per-sample loop did, so
+    on the CPU the result is bit-identical to it; against the official
+    ``torch.mean`` (pairwise summation) it is equal within float rounding.
 
     Args:
-        feat: (B, C, H, W). inst: (B, H, W) or (B, 1, H, W) integer ids.
+        feat: (B, C, H, W) floating features.
+        inst: (B, H, W) or (B, 1, H, W) instance ids (any dtype; equal
+            values are one instance).
+
+    Returns:
+        (B, C, H, W), same dtype and device as ``feat``.
+
+    Raises:
+        ValueError: if the instance map and the features differ in
+            batch size or spatial size.
     """
     if inst.dim() == 4:
         inst = inst[:, 0]
-    if inst.shape[-2:] != feat.shape[-2:]:
-        raise ValueError(f'instance map {tuple(inst.shape[-2:])} and '
-                         f'features {tuple(feat.shape[-2:])} differ in size')
-    out = []
-    for b in range(feat.shape[0]):
-        _, inverse = torch.unique(inst[b], return_inverse=True)
-        inverse = inverse.flatten()
-        flat = feat[b].flatten(1)  # (C, HW)
-        n = int(inverse.max()) + 1
-        sums = flat.new_zeros(flat.shape[0], n).index_add(1, inverse, flat)
-        counts = torch.bincount(inverse, minlength=n).to(flat.dtype)
-        out.append((sums / counts)[:, inverse].view_as(feat[b]))
-    return torch.stack(out)
+    if inst.shape[-2:] != feat.shape[-2:] or inst.shape[0] != feat.shape[0]:
+        raise ValueError(f'instance map {tuple(inst.shape)} and features '
+                         f'{tuple(feat.shape)} differ in batch or spatial '
+                         'size; give one (H, W) instance map per sample')
+    b, c, h, w = feat.shape
+    n = h * w
+    ids = inst.reshape(b, n)
+    sorted_ids, order = ids.sort(dim=1)
+    starts = torch.ones_like(sorted_ids, dtype=torch.long)
+    starts[:, 1:] = (sorted_ids[:, 1:] != sorted_ids[:, :-1]).long()
+    # Segment of every pixel: 0.. per sample, offset by b * n so that the
+    # samples never share a slot.
+    segment = torch.empty_like(starts).scatter_(1, order, starts.cumsum(1) - 1)
+    segment = (segment + torch.arange(b, device=feat.device)[:, None] * n
+               ).flatten()
+    flat = feat.permute(1, 0, 2, 3).reshape(c, b * n)  # (C, B*HW)
+    sums = flat.new_zeros(c, b * n).index_add(1, segment, flat)
+    counts = flat.new_zeros(b * n).index_add(
+        0, segment, flat.new_ones(b * n))
+    # Unused slots have count 0; clamp so they hold 0, not NaN (which the
+    # backward of the division would carry).
+    means = sums / counts.clamp(min=1)
+    return means[:, segment].view(c, b, h, w).permute(1, 0, 2,
+                                                     3).contiguous()
 
 
 @MODELS.register_module()

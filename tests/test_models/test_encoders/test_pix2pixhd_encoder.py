@@ -37,6 +37,40 @@ def test_instance_mean_pool_matches_loop_and_gradients():
     assert torch.allclose(feat.grad, torch.ones_like(feat))
 
 
+def test_instance_mean_pool_reads_nothing_on_the_host(monkeypatch):
+    """The training step must not wait for the device (issue 14): no
+    unique / item / bool on a tensor while pooling."""
+    torch.manual_seed(1)
+    feat = torch.randn(3, 2, 8, 5)
+    # Same ids in different samples are different instances; ids large and
+    # unordered (Cityscapes-style), one sample a single instance.
+    inst = torch.randint(0, 3, (3, 1, 8, 5)) * 13000 + 7
+    inst[2] = 26001
+    expected = loop_mean_pool(feat, inst[:, 0])
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError('host read inside instance_mean_pool')
+    for name in ('__bool__', 'item', 'tolist', '__int__', '__float__',
+                 'nonzero', 'numpy', 'unique'):
+        monkeypatch.setattr(torch.Tensor, name, forbidden)
+    monkeypatch.setattr(torch, 'unique', forbidden)
+    monkeypatch.setattr(torch, 'bincount', forbidden)
+    out = instance_mean_pool(feat, inst)
+    monkeypatch.undo()
+    assert torch.allclose(out, expected, atol=1e-6)
+    assert torch.allclose(out[2], feat[2].mean((1, 2), keepdim=True)
+                          .expand_as(feat[2]), atol=1e-6)
+
+
+def test_instance_mean_pool_size_mismatch_is_named():
+    with pytest.raises(ValueError, match='differ in batch or spatial'):
+        instance_mean_pool(torch.randn(2, 3, 4, 4),
+                           torch.zeros(1, 4, 4, dtype=torch.long))
+    with pytest.raises(ValueError, match='differ in batch or spatial'):
+        instance_mean_pool(torch.randn(1, 3, 4, 4),
+                           torch.zeros(1, 4, 5, dtype=torch.long))
+
+
 def test_encoder_layer_order_and_count():
     enc = InstanceFeatureEncoder(num_classes=35)
     assert sum(p.numel() for p in enc.parameters()) == 788_803

@@ -51,12 +51,6 @@ KNOWN = {
     'denoising_gan/pix2pix_noisy-input_synthetic.py': (
         'thing_instance: the thing-class instances are connected components '
         'of the layout (scipy.ndimage.label) computed on the host'),
-    'pix2pixhd/pix2pixhd_global-feat_synthetic.py': (
-        'instance_feature_encoder: per-instance average pooling loops over '
-        'the instance ids on the host'),
-    'pix2pixhd/pix2pixhd_local-feat_synthetic.py': (
-        'instance_feature_encoder: per-instance average pooling loops over '
-        'the instance ids on the host'),
     'lab2pix/lab2pix-v1_synthetic.py': (
         'dg_norm: resize_label checks the label range with int(ids.max()) '
         'in every DG-Norm layer (now checked by LoadLabelMap)'),
