@@ -5,7 +5,8 @@
     python tools/analysis_tools/benchmark.py CONFIG [--mode train|infer]
         [--amp bf16] [--compile] [--channels-last] [--batch-size N]
         [--size HxW] [--iters N] [--warmup N]
-        [--variant SPEC ...] [--baseline-tree DIR] [--cfg-options ...]
+        [--variant SPEC ...] [--baseline-tree DIR] [--official-root DIR]
+        [--cfg-options ...]
 
 Each variant runs in its own Python process (so the CPU peak RSS is that
 variant's own, and one variant's compiled graphs or allocator cache do not
@@ -25,9 +26,17 @@ bfloat16 without loss scaling, :class:`AutocastOptimWrapper`), ``compile``
 ``cl`` / ``channels-last`` (``model.channels_last``), ``single-tensor``
 (Adam without foreach/fused, the pre-issue-14 optimizer), ``before`` (the
 same settings with the ``mmsemsyn`` package of ``--baseline-tree``, e.g. a
-``git worktree`` of an older commit -- ``fp32`` only). Without
-``--variant`` the flags ``--amp/--compile/--channels-last`` make the one
-variant.
+``git worktree`` of an older commit -- ``fp32`` only), ``official`` (the
+method's official implementation from ``--official-root DIR``, the
+repository root of that code, put first on ``sys.path`` of its worker
+process only; ``cfg.model.type`` picks the adapter in
+``official_runners/``; stands alone, fp32). Without ``--variant`` the flags
+``--amp/--compile/--channels-last`` make the one variant.
+
+Every variant also reports its parameter counts per network (G, D, E); a
+table with an ``official`` variant warns when the official and our counts
+differ (the architectures are then not equal and the ratio compares
+different networks).
 
 Inputs are random label maps (ids in ``[0, num_classes)``), instance maps
 and photos of ``--size``; weights are random and nothing is downloaded
@@ -48,7 +57,10 @@ from typing import List, Optional
 
 _REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOKENS = ('fp32', 'bf16', 'compile', 'cl', 'channels-last', 'single-tensor',
-          'before')
+          'before', 'official')
+# Network attributes of our synthesizers -> the parameter-count keys (the
+# same keys the official adapters report).
+NET_KEYS = (('G', 'generator'), ('D', 'discriminator'), ('E', 'encoder'))
 
 
 def parse_args(argv=None):
@@ -74,6 +86,10 @@ def parse_args(argv=None):
     parser.add_argument('--baseline-tree', default=None,
                         help='repository root whose mmsemsyn the "before" '
                         'variant imports (e.g. a git worktree)')
+    parser.add_argument('--official-root', default=None,
+                        help='repository root of the official code of the '
+                        "config's method, for the \"official\" variant (its "
+                        'top-level models/, options/ ... packages)')
     parser.add_argument('--device', default=None,
                         help='cuda or cpu (default: cuda when available)')
     parser.add_argument('--threads', type=int, default=None,
@@ -124,6 +140,26 @@ def parse_args(argv=None):
                     osp.join(args.baseline_tree, 'mmsemsyn')):
                 parser.error('variant "before" needs --baseline-tree DIR, '
                              'a repository root with an mmsemsyn package')
+        if 'official' in spec.split('+'):
+            if spec != 'official':
+                parser.error(f'variant {spec!r}: "official" stands alone '
+                             '(the official code runs as it is, fp32)')
+            root = args.official_root
+            if not root:
+                parser.error('variant "official" needs --official-root DIR, '
+                             "the repository root of the method's official "
+                             'code (e.g. a clone of NVlabs/SPADE)')
+            if not osp.isdir(root):
+                parser.error(f'--official-root {root!r} is not a directory; '
+                             "pass the repository root of the method's "
+                             'official code')
+            if not osp.isdir(osp.join(root, 'models')):
+                parser.error(
+                    f'--official-root {root!r} has no models/ package; pass '
+                    "the repository root of the method's official code (the "
+                    'folder whose train.py imports models/ and options/ '
+                    'from its top level, e.g. a clone of NVlabs/SPADE or '
+                    'NVIDIA/pix2pixHD)')
     return args
 
 
@@ -168,16 +204,12 @@ def _no_download(cfg, registry):
             _no_download(v, registry)
 
 
-def _build(args, tokens, device):
-    import torch
+def _load_cfg(args, tokens):
+    """The config with ``--cfg-options`` merged and the channel counts a
+    config leaves to the data filled (as tools/train.py does)."""
     from mmengine.config import Config, DictAction
-    from mmengine.optim import build_optim_wrapper
 
     import mmsemsyn  # noqa: F401  (stack compat fixes)
-    from mmsemsyn.model_zoo import _without_pretrained
-    from mmsemsyn.registry import MODELS
-    from mmsemsyn.utils import register_all_modules
-    register_all_modules()
     config = args.config
     if 'before' in tokens:
         # The "before" tree's own copy of the config, when it has one: option
@@ -198,6 +230,18 @@ def _build(args, tokens, device):
         resolve_channels = None
     if resolve_channels is not None:
         resolve_channels(cfg, config)
+    return cfg
+
+
+def _build(args, tokens, device):
+    import torch
+    from mmengine.optim import build_optim_wrapper
+
+    from mmsemsyn.model_zoo import _without_pretrained
+    from mmsemsyn.registry import MODELS
+    from mmsemsyn.utils import register_all_modules
+    register_all_modules()
+    cfg = _load_cfg(args, tokens)
     model_cfg = _without_pretrained(cfg.model.to_dict())
     if model_cfg.get('pretrained_global'):
         model_cfg['pretrained_global'] = None
@@ -252,13 +296,15 @@ def _batch(args, num_classes: int):
 
 
 def _eager(model):
-    """Context: compiled modules run eagerly (for the FLOP counter)."""
+    """Context: compiled modules run eagerly (for the FLOP counter).
+    ``model``: a module or a list of modules."""
     from contextlib import contextmanager
+    roots = model if isinstance(model, (list, tuple)) else [model]
 
     @contextmanager
     def ctx():
         saved = []
-        for m in model.modules():
+        for m in (sub for r in roots for sub in r.modules()):
             impl = getattr(m, '_compiled_call_impl', None)
             if impl is not None:
                 saved.append((m, impl))
@@ -285,24 +331,31 @@ def run_variant(args, spec: str) -> dict:
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     if args.threads:
         torch.set_num_threads(args.threads)
-    model, optim, num_classes = _build(args, tokens, device)
-    data = _batch(args, num_classes)
-    hub = MessageHub.get_current_instance()
-    it = [0]
-    bf16 = 'bf16' in tokens
+    if 'official' in tokens:
+        official = _build_official(args, device)
+        step, flop_modules = official.step, official.modules
+        num_params = dict(official.num_params)
+    else:
+        model, optim, num_classes = _build(args, tokens, device)
+        data = _batch(args, num_classes)
+        hub = MessageHub.get_current_instance()
+        it = [0]
+        bf16 = 'bf16' in tokens
+        flop_modules = model
+        num_params = _num_params(model)
 
-    def step():
-        hub.update_info('iter', it[0])
-        it[0] += 1
-        if args.mode == 'train':
-            model.train()
-            model.train_step(data, optim)
-        else:
-            model.eval()
-            with torch.no_grad(), torch.autocast(
-                    device_type=device.split(':')[0], dtype=torch.bfloat16,
-                    enabled=bf16):
-                model.test_step(data)
+        def step():
+            hub.update_info('iter', it[0])
+            it[0] += 1
+            if args.mode == 'train':
+                model.train()
+                model.train_step(data, optim)
+            else:
+                model.eval()
+                with torch.no_grad(), torch.autocast(
+                        device_type=device.split(':')[0],
+                        dtype=torch.bfloat16, enabled=bf16):
+                    model.test_step(data)
 
     def sync():
         if device.startswith('cuda'):
@@ -317,7 +370,7 @@ def run_variant(args, spec: str) -> dict:
     if not args.no_flops:
         from torch.utils.flop_counter import FlopCounterMode
         counter = FlopCounterMode(display=False)
-        with _eager(model), counter:
+        with _eager(flop_modules), counter:
             step()
         flops = counter.get_total_flops()
     sync()
@@ -350,7 +403,41 @@ def run_variant(args, spec: str) -> dict:
         cpu_median_s=statistics.median(cpu_times), cpu_times_s=cpu_times,
         images_per_s=args.batch_size / med, peak_bytes=peak,
         peak_kind=peak_kind, flops_per_step=flops,
-        tflops_per_s=None if flops is None else flops / med / 1e12)
+        tflops_per_s=None if flops is None else flops / med / 1e12,
+        num_params=num_params)
+
+
+def _num_params(model) -> dict:
+    """Parameter counts of our networks (keys G, D, E as the official
+    adapters; ``<key>_trainable`` where frozen parameters exist)."""
+    import torch.nn as nn
+    out = {}
+    for key, attr in NET_KEYS:
+        net = getattr(model, attr, None)
+        if not isinstance(net, nn.Module):
+            continue
+        params = list(net.parameters())
+        out[key] = sum(p.numel() for p in params)
+        trainable = sum(p.numel() for p in params if p.requires_grad)
+        if trainable != out[key]:
+            out[f'{key}_trainable'] = trainable
+    return out
+
+
+def _build_official(args, device):
+    """The ``official`` variant: ``cfg.model.type`` -> the adapter in
+    ``official_runners/`` -> its :class:`OfficialRun` (built from
+    ``--official-root``, first on ``sys.path`` of this process only)."""
+    import torch
+    here = osp.dirname(osp.abspath(__file__))
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    from official_runners import build_official
+    cfg = _load_cfg(args, ['official'])
+    root = osp.abspath(args.official_root)
+    sys.path.insert(0, root)
+    torch.manual_seed(args.seed)
+    return build_official(root, cfg, args, device)
 
 
 # ---- several variants, one process each ---------------------------------
@@ -412,7 +499,42 @@ def format_table(results: List[dict], peak_tflops: Optional[float],
                  'variant / this one (>1: faster); CPU ms = process CPU time '
                  'per step (all threads); FLOPs: torch.utils.flop_counter '
                  '(2 per multiply-add).')
+    lines += params_lines(results)
     return '\n'.join(lines)
+
+
+def params_lines(results: List[dict]) -> List[str]:
+    """One line of parameter counts per variant (G, D, E), and a WARNING
+    line for each network whose count differs between an ``official``
+    variant and ours (then the ratio compares different networks)."""
+    ok = [r for r in results if r.get('num_params')]
+    if not ok:
+        return []
+    lines = ['parameters:']
+    for r in ok:
+        counts = ', '.join(f'{k} {v:,}' for k, v in r['num_params'].items())
+        lines.append(f'  {r["variant"]:<22} {counts}')
+    official = [r for r in ok if r['variant'] == 'official']
+    ours = [r for r in ok if r['variant'] != 'official']
+    if official and ours:
+        off, our = official[0]['num_params'], ours[0]['num_params']
+        same = True
+        for k in sorted(set(off) & set(our)):
+            if off[k] != our[k]:
+                same = False
+                lines.append(
+                    f'WARNING: {k} has {off[k]:,} parameters in the official '
+                    f'code and {our[k]:,} in ours ({ours[0]["variant"]}): '
+                    'the architectures differ, so the ratio compares '
+                    'different networks')
+        for k in sorted(set(off) ^ set(our)):
+            if not k.endswith('_trainable'):
+                same = False
+                lines.append(f'WARNING: network {k} only in '
+                             f'{"the official code" if k in off else "ours"}')
+        if same:
+            lines.append('official and ours: equal parameter counts')
+    return lines
 
 
 def main(argv=None) -> List[dict]:
