@@ -1,0 +1,206 @@
+"""Official Lab2Pix-V2 (RoseRollZhu/Lab2Pix-V2) as a benchmark variant.
+
+``official_argv(cfg, args)`` maps one of our Lab2Pix-V2 configs to the
+official ``train.py`` command line (pure, unit-tested); ``build(root, cfg,
+args, device)`` parses it with the official option parser, builds the
+official ``Pix2PixTrainer`` with random weights and returns an
+:class:`OfficialRun` whose ``step`` is one official training iteration
+(``run_generator_one_step`` + ``run_discriminator_one_step``) or, with
+``args.mode == 'infer'``, one ``pix2pix_model(data, mode='inference')`` in
+eval mode (what the official ``test.py`` calls through ``trainer.inference``).
+
+Running it here, without touching the official files (see
+:func:`~.lggan.official_context` for the ``.cuda()`` no-ops on the CPU):
+
+- D's frozen VGG-16 branch and the VGG-19 loss get random weights (the
+  official ``pretrained=True`` would download them);
+- the official trainer wraps the model in ``DistributedDataParallel`` after
+  ``torch.distributed.init_process_group`` (one process per GPU, launched by
+  ``torch.distributed.launch``). Here the one process is the whole run, so
+  DDP is replaced by the bare module and ``get_rank()`` by 0: with world
+  size 1 DDP computes nothing (its gradient all-reduce has one member), and
+  our variants run without it too. Its ``SyncBatchNorm`` conversion of G is
+  kept (without a process group it runs ``batch_norm``, as ours does);
+- its ``torch.cuda.amp`` GradScaler / autocast (``--opt_level O0``: autocast
+  off) disable themselves on the CPU, as on a GPU they are no-ops at O0
+  apart from the (enabled) loss scaling.
+"""
+import contextlib
+from typing import List
+
+from .lggan import (
+    _get,
+    check_root,
+    checkpoints_dir,
+    count_params,
+    device_argv,
+    loss_weight,
+    make_step,
+    official_batch,
+    official_context,
+    size_argv,
+    synthetic_batch,
+    ttur_argv,
+)
+
+LAB2PIX_V2_FILES = ('options/train_options.py', 'models/pix2pix_model.py',
+                    'models/networks/generator.py',
+                    'models/networks/discriminator.py',
+                    'trainers/pix2pix_trainer.py')
+
+# our ForegroundEnhancementMask background_ids -> the official dataset_mode
+# (whose background_list pix2pix_model.py hard-codes)
+DATASET_MODE = {'cityscapes': 'cityscapes', 'ade20k': 'ade20k',
+                'coco': 'coco', 'coco-stuff': 'coco', 'coco_stuff': 'coco'}
+NORM_G = {'BN': 'batch', 'SyncBN': 'batch', 'IN': 'instance'}
+NORM_D = {'IN': 'instance', 'BN': 'batch', 'none': 'none', None: 'none'}
+
+
+def official_argv(cfg, args) -> List[str]:
+    """Our Lab2Pix-V2 config -> the official ``train.py`` options.
+
+    Args:
+        cfg: an mmengine Config of ``type='Lab2PixV2'``.
+        args: benchmark arguments (``hw``, ``batch_size``, ``device``).
+
+    Returns:
+        The argv list (without the program name).
+
+    Raises:
+        ValueError: a setting the official code cannot express (it always
+            builds the global encoder, HPD levels 3, 2, 1.. for D_0, D_1,
+            .., a V2 D head (pre conv, out conv, ImageNet-normalised VGG
+            input) and the foreground mask of a named dataset).
+    """
+    m = cfg.model
+    g, d = m.generator, m.discriminator
+    dp = _get(m, 'data_preprocessor', {})
+    losses = _get(m, 'losses', {})
+    if not _get(g, 'use_global_encoder', True):
+        raise ValueError('model.generator.use_global_encoder=False: the '
+                         'official LabelComprehensiveGenerator always builds '
+                         'its GlobalEncoder')
+    for key, want in (('global_channels', 128), ('encoder_channels', 64),
+                      ('out_channels', 3)):
+        if _get(g, key, want) != want:
+            raise ValueError(f'model.generator.{key}={_get(g, key)!r}: the '
+                             f'official code hard-codes {want}')
+    norm = _get(g, 'norm', 'BN')
+    if norm not in NORM_G:
+        raise ValueError(f'model.generator.norm={norm!r}; maps from '
+                         f'{sorted(NORM_G)}')
+    norm_g = ('spectral' if _get(g, 'spectral_norm', True) else '') + \
+        f'spade{NORM_G[norm]}3x3'
+    levels = tuple(_get(d, 'num_levels', (3, 2)))
+    official_levels = tuple(max(1, 3 - n) for n in range(len(levels)))
+    if levels != official_levels:
+        raise ValueError(f'model.discriminator.num_levels={levels}: the '
+                         f'official D_n has max(1, 3 - n) levels, i.e. '
+                         f'{official_levels} for {len(levels)} scales')
+    sub = _get(d, 'discriminator', {})
+    for key, want in (('first_norm', False), ('pre_conv', True),
+                      ('out_conv', True), ('vgg_input_range', 'imagenet')):
+        if _get(sub, key, want) != want:
+            raise ValueError(f'model.discriminator.discriminator.{key}='
+                             f'{_get(sub, key)!r}: the official V2 D has '
+                             f'{want!r}')
+    d_norm = _get(sub, 'norm', 'IN')
+    if d_norm not in NORM_D:
+        raise ValueError(f'model.discriminator.discriminator.norm={d_norm!r}'
+                         f'; maps from {sorted(k for k in NORM_D if k)}')
+    norm_d = ('spectral' if _get(sub, 'spectral_norm', True) else '') + \
+        NORM_D[d_norm]
+    fg = _get(m, 'foreground_mask')
+    ids = _get(fg, 'background_ids')
+    if fg is None or ids not in DATASET_MODE:
+        raise ValueError(
+            f'model.foreground_mask={fg!r}: the official code always weighs '
+            'the GAN terms with the foreground mask of a named dataset '
+            f'(background_ids one of {sorted(DATASET_MODE)})')
+    gan = _get(losses, 'gan', {})
+    sharp = _get(losses, 'sharp')
+    argv = ['--name', 'lab2pix_v2_benchmark',
+            '--dataset_mode', DATASET_MODE[ids],
+            '--checkpoints_dir', checkpoints_dir(),
+            '--netG', 'labelcomprehensive',
+            '--label_nc', str(_get(dp, 'num_classes')),
+            *device_argv(args), *size_argv(args),
+            '--ngf', str(_get(g, 'ngf', 64)),
+            '--num_upsampling_layers',
+            _get(g, 'num_upsampling_layers', 'more'),
+            '--norm_G', norm_g,
+            '--netD', 'multiscale', '--netD_subarch', 'hie_per',
+            '--num_D', str(len(levels)),
+            '--ndf', str(_get(d, 'ndf', 64)), '--norm_D', norm_d,
+            '--gan_mode', _get(gan, 'gan_type', 'hinge'),
+            '--lambda_foreground', repr(float(_get(fg, 'enhance_rate', 5.0))),
+            # the official D step always runs the blurred-real pass; a
+            # config without the sharpness loss weighs it 0
+            '--lambda_sharp',
+            repr(float(_get(sharp, 'loss_weight', 1.0)) if sharp else 0.0),
+            *loss_weight(losses, 'feat', '--no_ganFeat_loss',
+                         '--lambda_feat'),
+            *loss_weight(losses, 'vgg', '--no_vgg_loss', '--lambda_vgg'),
+            *ttur_argv(cfg)]
+    if not _get(dp, 'use_instance_edges', False):
+        argv.append('--no_instance')
+    return argv
+
+
+@contextlib.contextmanager
+def _single_process():
+    """DistributedDataParallel -> the bare module (``.module`` kept), and
+    ``torch.distributed.get_rank()`` -> 0, while the trainer is built."""
+    import torch
+
+    class NoDDP(torch.nn.Module):
+        def __new__(cls, module, *args, **kwargs):
+            # the trainer reads .module; a plain attribute (not a
+            # registered submodule, which would be a cycle)
+            module.__dict__['module'] = module
+            return module
+
+    saved = (torch.nn.parallel.DistributedDataParallel,
+             torch.distributed.get_rank)
+    torch.nn.parallel.DistributedDataParallel = NoDDP
+    torch.distributed.get_rank = lambda *a, **k: 0
+    try:
+        yield
+    finally:
+        (torch.nn.parallel.DistributedDataParallel,
+         torch.distributed.get_rank) = saved
+
+
+def build(root: str, cfg, args, device: str):
+    """The official Lab2Pix-V2 trainer as an :class:`OfficialRun`.
+
+    Raises:
+        FileNotFoundError: ``root`` lacks an official file (or the data
+            module of the dataset_mode the config maps to).
+        ValueError: see :func:`official_argv`.
+    """
+    import io
+
+    import torch
+
+    from . import OfficialRun
+    argv = official_argv(cfg, args)
+    mode = argv[argv.index('--dataset_mode') + 1]
+    check_root(root, LAB2PIX_V2_FILES + (f'data/{mode}_dataset.py',))
+    torch.manual_seed(args.seed)
+    with official_context(root, argv, device), _single_process(), \
+            contextlib.redirect_stdout(io.StringIO()):
+        from options.train_options import TrainOptions
+        from trainers.pix2pix_trainer import Pix2PixTrainer
+        opt = TrainOptions().parse()
+        trainer = Pix2PixTrainer(opt)
+    model = trainer.pix2pix_model_on_one_gpu
+    model.to(device)
+    num_classes = int(_get(cfg.model.data_preprocessor, 'num_classes'))
+    data = official_batch(synthetic_batch(args, num_classes), device)
+    modules = [model.netG, model.netD]
+    if hasattr(model, 'criterionVGG'):
+        modules.append(model.criterionVGG)
+    return OfficialRun(
+        step=make_step(trainer, data, args.mode), modules=modules,
+        num_params=count_params(G=model.netG, D=model.netD))
