@@ -30,9 +30,21 @@ def resize_label(seg: torch.Tensor, size: Sequence[int], mode: str = 'nearest',
         mode: 'nearest' (SPADE / Lab2Pix-V2) or 'pool' (official Lab2Pix-V1:
             ids are max-pooled then one-hot encoded, float maps are
             average-pooled over the integer down-scaling factor).
-        num_classes: channels of the one-hot map made from ids.
+        num_classes: channels of the one-hot map made from ids; the ids
+            must lie in ``[0, num_classes)``.
     Returns:
         (B, C, h, w) float.
+    Raises:
+        ValueError: ids without ``num_classes``.
+
+    The id range is not checked here: reading it (``ids.max()``) on every
+    DG-Norm layer would make the host wait for the device on a GPU. The
+    ids are checked where they enter: ``LoadLabelMap`` names the file, the
+    bad id and the fix, and :class:`Lab2PixV1` refuses, when it is built,
+    a generator ``semantic_nc`` smaller than its data preprocessor's
+    classes. An id outside the range anyway (a direct call) fails in
+    ``scatter_`` (CPU: "index 7 is out of bounds for dimension 1 with
+    size 4"; CUDA: a device-side assert).
     """
     size = tuple(int(s) for s in size)
     if seg.dim() == 3:
@@ -45,11 +57,6 @@ def resize_label(seg: torch.Tensor, size: Sequence[int], mode: str = 'nearest',
             ids = F.max_pool2d(ids.float(), kernel).long()
         elif tuple(ids.shape[2:]) != size:
             ids = F.interpolate(ids.float(), size=size, mode='nearest').long()
-        if int(ids.max()) >= num_classes or int(ids.min()) < 0:
-            raise ValueError(
-                f'Label id {int(ids.max())} is outside [0, {num_classes}): '
-                'set the generator semantic_nc to the number of classes (+1 for '
-                'a dontcare id).')
         out = torch.zeros(ids.shape[0], num_classes, *ids.shape[2:],
                           device=seg.device)
         return out.scatter_(1, ids, 1.0)

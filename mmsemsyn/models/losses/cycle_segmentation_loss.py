@@ -21,6 +21,13 @@ class CycleSegmentationLoss(nn.Module):
 
     Per-scale losses are summed by the synthesizer (official V1).
 
+    The ids are not compared with the logits' classes here (reading
+    ``target.max()`` would make the host wait for the device on a GPU):
+    :class:`~mmsemsyn.models.synthesizers.Lab2PixV1` checks the segmenters'
+    ``num_classes`` against the data preprocessor's when it is built, and
+    ``LoadLabelMap`` checks the ids of every file. An id beyond the logits
+    anyway fails in ``F.cross_entropy`` (CPU: "Target 7 is out of bounds").
+
     Args:
         loss_weight: lambda_4 (10).
     """
@@ -43,11 +50,6 @@ class CycleSegmentationLoss(nn.Module):
         if self.criterion == 'ce':
             if target.dim() == 4:
                 target = target[:, 0]
-            if logits.shape[1] <= int(target.max()):
-                raise ValueError(
-                    f'The segmenter predicts {logits.shape[1]} classes but '
-                    f'the label has id {int(target.max())}: set its '
-                    'num_classes to the label classes (+ dontcare).')
             loss = F.cross_entropy(logits, target.long(),
                                    ignore_index=self.ignore_index)
         else:

@@ -63,6 +63,55 @@ class Lab2PixV1(BaseSynthesisGAN):
             self.segmenters = nn.ModuleList(
                 build_mmseg_segmenter(segmenter, frozen=False)
                 for _ in range(num_outputs))
+        self._check_id_classes()
+
+    def _check_id_classes(self):
+        """The preprocessed ids lie in ``0..num_classes - 1`` (and
+        ``num_classes`` for a dontcare id). The generator one-hot encodes
+        them ('ids' input) and the cycle segmentation loss uses them as
+        cross-entropy targets (any non-sketch input), so their class counts
+        are checked once here, when the model is built, instead of reading
+        the ids on the host in every step (a GPU sync).
+
+        Raises:
+            ValueError: a generator ``semantic_nc`` or a segmenter
+                ``num_classes`` below the id range (names both and the
+                config key to set).
+        """
+        classes = getattr(self.data_preprocessor, 'num_classes', None)
+        if classes is None or self.label_input == 'sketch':
+            return
+        dontcare = getattr(self.data_preprocessor, 'dontcare_label', None)
+        needed = classes + int(dontcare is not None)
+        source = (f'data_preprocessor num_classes={classes}' +
+                  (f' + 1 for dontcare_label={dontcare}'
+                   if dontcare is not None else ''))
+        semantic_nc = getattr(self.generator, 'semantic_nc', None)
+        if self.label_input == 'ids' and semantic_nc is not None \
+                and semantic_nc < needed:
+            raise ValueError(
+                f'Lab2PixV1: the generator one-hot encodes ids 0..'
+                f'{needed - 1} ({source}) but has semantic_nc='
+                f'{semantic_nc}: set model.generator.semantic_nc={needed}.')
+        # not ``self.losses[...]``: that would count the role as used
+        seg = self.losses._modules.get('cycle_seg')
+        if self.segmenters is None or seg is None \
+                or getattr(seg, 'criterion', 'ce') != 'ce':
+            return
+        # the dontcare id (mapped to num_classes) may be ignored
+        ignored = dontcare is not None and seg.ignore_index == classes
+        seg_needed = needed - int(ignored)
+        for net in self.segmenters:
+            seg_classes = getattr(net, 'num_classes', None)
+            if seg_classes is not None and seg_classes < seg_needed:
+                raise ValueError(
+                    f'Lab2PixV1: the cycle segmentation targets are ids '
+                    f'0..{seg_needed - 1} ({source}) but the segmenter '
+                    f'predicts {seg_classes} classes: set '
+                    f'model.segmenter.decode_head.num_classes={seg_needed}'
+                    + (f' (or losses.cycle_seg.ignore_index={classes} to '
+                       'ignore the dontcare id).' if dontcare is not None
+                       and not ignored else '.'))
 
     # ---- inputs ---------------------------------------------------------
     def generator_label(self, inputs: dict) -> torch.Tensor:

@@ -1,11 +1,15 @@
 """Lab2Pix-V1/V2 training steps (tiny widths): every loss term, the
-frozen VGG branch, the segmenters trained in G's optimizer, inference."""
+frozen VGG branch, the segmenters trained in G's optimizer, inference;
+out-of-range label ids named before the step."""
+import os.path as osp
+
+import numpy as np
 import pytest
 import torch
 from mmengine.logging import MessageHub
 
 import mmsemsyn  # noqa: F401
-from mmsemsyn.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
+from mmsemsyn.registry import DATASETS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 from mmsemsyn.structures import SynDataSample
 from mmsemsyn.utils import register_all_modules
 
@@ -182,3 +186,51 @@ def test_lab2pix_v1_inputs_and_noise():
     assert abs(z.std().item() - 10**-0.5) < 0.02
     with pytest.raises(ValueError, match='label_input'):
         MODELS.build(v1_cfg(segmenter=None, label_input='rgb'))
+
+
+def test_lab2pix_v1_bad_label_ids_are_named_where_they_enter(tmp_path):
+    """The generator does not read the ids on the host (issue 14): an id
+    outside the classes is named, with the fix, where the file is loaded
+    by the Cityscapes config's own pipeline, and a generator with fewer
+    classes than the data is refused when the model is built."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from mmsemsyn.datasets.transforms.loading import LabelIdError
+    from mmsemsyn.fileio import write_image
+    init_default_scope('mmsemsyn')
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
+        osp.abspath(__file__)))))
+    cfg = Config.fromfile(osp.join(repo, 'configs', 'lab2pix',
+                                   'lab2pix-v1_cityscapes.py'))
+    for folder in ('train_label', 'train_img'):
+        (tmp_path / folder).mkdir()
+    ids = np.zeros((32, 64), np.uint8)
+    ids[3, 5] = 40  # Cityscapes label ids are 0..33 (label_nc 35)
+    write_image(ids, str(tmp_path / 'train_label' /
+                         'x_000000_000019_gtFine_labelIds.png'))
+    write_image(np.zeros((32, 64, 3), np.uint8), str(
+        tmp_path / 'train_img' / 'x_000000_000019_leftImg8bit.png'))
+    dataset = cfg.train_dataloader.dataset.to_dict()
+    dataset['dataset']['data_root'] = str(tmp_path)
+    with pytest.raises(LabelIdError, match=r'x_000000_000019_gtFine_labelIds'
+                       r'\.png contains id 40 .*expects 0\.\.34.*'
+                       r'num_classes'):
+        DATASETS.build(dataset)[0]
+
+    with pytest.raises(ValueError, match=r'ids 0\.\.4 .*num_classes=4 \+ 1 '
+                       r'for dontcare_label=255.*semantic_nc=4.*'
+                       r'model\.generator\.semantic_nc=5'):
+        MODELS.build(v1_cfg(data_preprocessor=dict(
+            type='SynDataPreprocessor', num_classes=NC,
+            dontcare_label=255)))
+    with pytest.raises(ValueError, match=r'segmenter predicts 4 classes: '
+                       r'set model\.segmenter\.decode_head\.num_classes=5 '
+                       r'\(or losses\.cycle_seg\.ignore_index=4'):
+        MODELS.build(v1_cfg(
+            data_preprocessor=dict(type='SynDataPreprocessor',
+                                   num_classes=NC, dontcare_label=255),
+            generator=dict(type='Lab2PixV1Generator', semantic_nc=NC + 1,
+                           init_size=(1, 2), channels=(4, ) * 8)))
+    # sketches are float maps, not ids: no class count to compare
+    MODELS.build(v1_cfg(segmenter=None, label_input='sketch'))

@@ -51,9 +51,6 @@ KNOWN = {
     'denoising_gan/pix2pix_noisy-input_synthetic.py': (
         'thing_instance: the thing-class instances are connected components '
         'of the layout (scipy.ndimage.label) computed on the host'),
-    'lab2pix/lab2pix-v1_synthetic.py': (
-        'dg_norm: resize_label checks the label range with int(ids.max()) '
-        'in every DG-Norm layer (now checked by LoadLabelMap)'),
 }
 
 
