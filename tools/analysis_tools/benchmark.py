@@ -437,7 +437,12 @@ def _build_official(args, device):
     root = osp.abspath(args.official_root)
     sys.path.insert(0, root)
     torch.manual_seed(args.seed)
-    return build_official(root, cfg, args, device)
+    # The official builders print every option and network; keep the
+    # worker's output to the benchmark's own lines (errors still raise).
+    import contextlib
+    import io
+    with contextlib.redirect_stdout(io.StringIO()):
+        return build_official(root, cfg, args, device)
 
 
 # ---- several variants, one process each ---------------------------------

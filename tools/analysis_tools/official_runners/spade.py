@@ -1,0 +1,185 @@
+"""Official SPADE (NVlabs/SPADE) as a benchmark variant.
+
+``official_argv(cfg, args)`` maps one of our ``SPADEGAN`` configs to the
+official ``train.py`` command line (a pure function, unit-tested without the
+official code); ``build(root, cfg, args, device)`` parses it with the
+official ``TrainOptions`` (so every official default applies), builds the
+official ``Pix2PixTrainer`` on random weights and returns an
+:class:`~official_runners.OfficialRun` whose ``step`` is one iteration of
+the official ``train.py`` loop (``run_generator_one_step`` +
+``run_discriminator_one_step``, ``D_steps_per_G`` 1) or, with
+``args.mode == 'infer'``, ``pix2pix_model(data, mode='inference')`` in eval
+mode under ``no_grad`` (the official ``test.py`` call).
+
+``root`` is a checkout of NVlabs/SPADE with
+``models/networks/sync_batchnorm`` cloned in (as its README says). The
+official code is used unchanged; the shared SPADE-family context
+(:func:`official_runners.lggan.official_context`) makes ``.cuda()`` a no-op
+on the CPU and builds the VGG with random weights (nothing downloaded, as our
+variants). Inference is built with ``TrainOptions`` too: the official
+``TestOptions`` path loads a checkpoint, and the generator forward is the
+same.
+"""
+from typing import List
+
+from .lggan import (_get, check_root, checkpoints_dir, count_params,
+                    device_argv, loss_weight, make_step, official_batch,
+                    official_context, size_argv, synthetic_batch, ttur_argv)
+
+SPADE_FILES = ('options/train_options.py', 'models/pix2pix_model.py',
+               'models/networks/generator.py',
+               'models/networks/sync_batchnorm/__init__.py',
+               'trainers/pix2pix_trainer.py')
+
+# our SPADE norm -> the param-free norm of the official 'spade<norm>3x3'
+NORM_G = {'BN': 'syncbatch', 'SyncBN': 'syncbatch', 'IN': 'instance'}
+# our D / encoder norm -> the official get_nonspade_norm_layer name
+NORM_D = {'IN': 'instance', 'BN': 'batch', 'SyncBN': 'sync_batch',
+          'none': 'none', None: 'none'}
+# our GANLoss gan_type -> the official --gan_mode
+GAN_MODE = {'hinge': 'hinge', 'lsgan': 'ls', 'vanilla': 'original',
+            'wgan': 'w'}
+
+
+def label_argv(cfg) -> List[str]:
+    """``--label_nc N`` (+ ``--contain_dontcare_label``,
+    ``--no_instance``) from the data preprocessor and the generator's
+    ``semantic_nc`` (= classes + dontcare + instance edge).
+
+    Raises:
+        ValueError: ``semantic_nc`` does not add up.
+    """
+    m = cfg.model
+    dp = _get(m, 'data_preprocessor', {})
+    num_classes = _get(dp, 'num_classes')
+    use_inst = bool(_get(dp, 'use_instance_edges', False))
+    dontcare = _get(dp, 'dontcare_label') is not None
+    semantic_nc = _get(m.generator, 'semantic_nc',
+                       _get(m.generator, 'in_channels'))
+    want = num_classes + int(dontcare) + int(use_inst)
+    if semantic_nc != want:
+        raise ValueError(
+            f'model.generator semantic_nc={semantic_nc} but num_classes '
+            f'{num_classes} + dontcare {int(dontcare)} + instance edge '
+            f'{int(use_inst)} = {want}: the official code derives it so')
+    argv = ['--label_nc', str(num_classes)]
+    if dontcare:
+        argv.append('--contain_dontcare_label')
+    if not use_inst:
+        argv.append('--no_instance')
+    return argv
+
+
+def official_argv(cfg, args) -> List[str]:
+    """Our SPADEGAN config -> the official SPADE ``train.py`` options.
+
+    Args:
+        cfg: an mmengine Config of ``type='SPADEGAN'`` (model +
+            optim_wrapper).
+        args: benchmark arguments (``hw``, ``batch_size``, ``device``).
+
+    Returns:
+        The argv list (without the program name).
+
+    Raises:
+        ValueError: a setting the official options cannot express (named).
+    """
+    m = cfg.model
+    g, d = m.generator, m.discriminator
+    losses = _get(m, 'losses', {})
+    if _get(g, 'type') != 'SPADEGenerator':
+        raise ValueError(f'model.generator.type={_get(g, "type")!r}; the '
+                         'official SPADE adapter maps SPADEGenerator')
+    if _get(g, 'spade_hidden', 128) != 128:
+        raise ValueError(f'model.generator.spade_hidden='
+                         f'{_get(g, "spade_hidden")}: the official SPADE '
+                         'hard-codes 128')
+    norm = _get(g, 'norm', 'BN')
+    if norm not in NORM_G:
+        raise ValueError(f'model.generator.norm={norm!r}; maps from '
+                         f'{sorted(NORM_G)}')
+    norm_g = ('spectral' if _get(g, 'spectral_norm', True) else '') + \
+        f'spade{NORM_G[norm]}3x3'
+    sub = _get(d, 'discriminator', {})
+    if _get(d, 'type') != 'MultiScaleDiscriminator' or \
+            _get(sub, 'type', 'PatchDiscriminator') != 'PatchDiscriminator':
+        raise ValueError('the official SPADE D is a multiscale PatchGAN '
+                         '(MultiScaleDiscriminator of PatchDiscriminator), '
+                         f'got {_get(d, "type")!r}')
+    if _get(sub, 'padding', 2) != 2:
+        raise ValueError(f'model.discriminator.discriminator.padding='
+                         f'{_get(sub, "padding")}: the official D pads 2')
+    d_norm = _get(sub, 'norm', 'IN')
+    if d_norm not in NORM_D:
+        raise ValueError(f'model.discriminator.discriminator.norm='
+                         f'{d_norm!r}; maps from '
+                         f'{sorted(k for k in NORM_D if k)}')
+    norm_d = ('spectral' if _get(sub, 'spectral_norm', True) else '') + \
+        NORM_D[d_norm]
+    gan_type = _get(_get(losses, 'gan', {}), 'gan_type', 'hinge')
+    if gan_type not in GAN_MODE:
+        raise ValueError(f'model.losses.gan.gan_type={gan_type!r}; maps '
+                         f'from {sorted(GAN_MODE)}')
+    h, w = args.hw
+    argv = ['--name', 'spade_benchmark', '--dataset_mode', 'cityscapes',
+            '--checkpoints_dir', checkpoints_dir(), '--netG', 'spade',
+            *label_argv(cfg), *device_argv(args), *size_argv(args),
+            '--load_size', str(w),
+            '--ngf', str(_get(g, 'ngf', 64)),
+            '--num_upsampling_layers',
+            _get(g, 'num_upsampling_layers', 'normal'),
+            '--norm_G', norm_g,
+            '--netD', 'multiscale', '--num_D', str(_get(d, 'num_D', 2)),
+            # the official n_layers_D counts the stride-1 conv group too
+            '--n_layers_D', str(_get(d, 'n_layers_D', 3) + 1),
+            '--ndf', str(_get(d, 'ndf', 64)), '--norm_D', norm_d,
+            '--gan_mode', GAN_MODE[gan_type],
+            *loss_weight(losses, 'feat', '--no_ganFeat_loss',
+                         '--lambda_feat'),
+            *loss_weight(losses, 'vgg', '--no_vgg_loss', '--lambda_vgg'),
+            *ttur_argv(cfg)]
+    enc = _get(m, 'encoder')
+    if enc is not None:
+        # the official ConvEncoder's width is --ngf (there is no --nef use)
+        if _get(enc, 'nef', _get(g, 'ngf', 64)) != _get(g, 'ngf', 64):
+            raise ValueError(f'model.encoder.nef={_get(enc, "nef")} != '
+                             f'ngf {_get(g, "ngf", 64)}: the official '
+                             'encoder width is ngf')
+        argv += ['--use_vae', '--z_dim', str(_get(g, 'z_dim', 256))]
+        kld = _get(losses, 'kld')
+        if kld is not None:
+            argv += ['--lambda_kld', repr(float(_get(kld, 'loss_weight')))]
+    elif _get(g, 'head', 'seg') != 'seg':
+        raise ValueError(f'model.generator.head={_get(g, "head")!r} without '
+                         'an encoder: the official G starts from the '
+                         "downsampled label map ('seg') unless --use_vae")
+    return argv
+
+
+def build(root: str, cfg, args, device: str):
+    """The official SPADE trainer as an :class:`OfficialRun`.
+
+    Raises:
+        FileNotFoundError: ``root`` lacks an official SPADE file.
+        ValueError: see :func:`official_argv`.
+    """
+    import torch
+
+    from . import OfficialRun
+    check_root(root, SPADE_FILES)
+    argv = official_argv(cfg, args)
+    torch.manual_seed(args.seed)
+    with official_context(root, argv, device):
+        from options.train_options import TrainOptions
+        from trainers.pix2pix_trainer import Pix2PixTrainer
+        opt = TrainOptions().parse()
+        trainer = Pix2PixTrainer(opt)
+    model = trainer.pix2pix_model_on_one_gpu
+    model.to(device)
+    num_classes = _get(_get(cfg.model, 'data_preprocessor', {}),
+                       'num_classes')
+    data = official_batch(synthetic_batch(args, num_classes), device)
+    nets = dict(G=model.netG, D=model.netD, E=model.netE)
+    return OfficialRun(step=make_step(trainer, data, args.mode),
+                       modules=[n for n in nets.values() if n is not None],
+                       num_params=count_params(**nets))
