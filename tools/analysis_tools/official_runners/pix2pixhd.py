@@ -29,8 +29,15 @@ process. Inference is built with ``TrainOptions`` too: the official
 """
 from typing import List
 
-from .lggan import (_get, check_root, checkpoints_dir, count_params,
-                    device_argv, official_context, synthetic_batch)
+from .lggan import (
+    _get,
+    check_root,
+    checkpoints_dir,
+    count_params,
+    device_argv,
+    official_context,
+    synthetic_batch,
+)
 
 PIX2PIXHD_FILES = ('options/train_options.py', 'models/models.py',
                    'models/pix2pixHD_model.py', 'models/networks.py')
@@ -206,8 +213,8 @@ def build(root: str, cfg, args, device: str):
     torch.manual_seed(args.seed)
     cpu_tensor_types(device)
     with official_context(root, argv, device):
-        from options.train_options import TrainOptions
         from models.models import create_model
+        from options.train_options import TrainOptions
         opt = TrainOptions().parse()
         model = create_model(opt)
     inner = getattr(model, 'module', model)  # DataParallel on a GPU

@@ -22,9 +22,20 @@ same.
 """
 from typing import List
 
-from .lggan import (_get, check_root, checkpoints_dir, count_params,
-                    device_argv, loss_weight, make_step, official_batch,
-                    official_context, size_argv, synthetic_batch, ttur_argv)
+from .lggan import (
+    _get,
+    check_root,
+    checkpoints_dir,
+    count_params,
+    device_argv,
+    loss_weight,
+    make_step,
+    official_batch,
+    official_context,
+    size_argv,
+    synthetic_batch,
+    ttur_argv,
+)
 
 SPADE_FILES = ('options/train_options.py', 'models/pix2pix_model.py',
                'models/networks/generator.py',
