@@ -16,6 +16,18 @@
 # then their bf16+compile variants, then the other methods; a config is
 # skipped once the budget is spent, and every variant process has a time
 # limit (VARIANT_TIMEOUT_S, default 150), so the script ends in time.
+#
+# Side by side with the official code: set any of
+#   OFFICIAL_SPADE=/path/to/SPADE            (NVlabs/SPADE, sync_batchnorm in)
+#   OFFICIAL_PIX2PIXHD=/path/to/pix2pixHD    (NVIDIA/pix2pixHD)
+#   OFFICIAL_LGGAN=/path/to/LGGAN/semantic_image_synthesis
+#   OFFICIAL_LAB2PIX_V2=/path/to/Lab2Pix-V2
+# (each the folder whose train.py imports models/ and options/) and that
+# method's eager run gets the variant "official" first (benchmark.py
+# --variant official --official-root DIR), so its table's speed-up column
+# is ours / official throughput and the summary prints fp32 / official.
+# The official code runs as it is (fp32; the official pix2pixHD sets
+# cudnn.benchmark itself).
 set -u
 cd "$(dirname "$0")/../.."
 BUDGET_S=${BUDGET_S:-420}
@@ -58,6 +70,17 @@ configs/denoising_gan/denoising-gan_cityscapes.py
 configs/diversity/pix2pix-div_cityscapes.py
 configs/diversity/crn-div_cityscapes.py"
 
+official_root() {  # official_root CONFIG -> the OFFICIAL_* folder or ''
+    case "$1" in
+        configs/spade/spade_*) echo "${OFFICIAL_SPADE:-}" ;;
+        configs/pix2pixhd/*) echo "${OFFICIAL_PIX2PIXHD:-}" ;;
+        configs/lggan/*) echo "${OFFICIAL_LGGAN:-}" ;;
+        configs/lab2pix/lab2pix-v2*) echo "${OFFICIAL_LAB2PIX_V2:-}" ;;
+        *) echo "" ;;
+    esac
+}
+
+OFF_ARGS=()  # --official-root DIR for the run that has an official variant
 run() {  # run CONFIG TAG VARIANT...
     local cfg=$1 tag=$2; shift 2
     local left=$(( BUDGET_S - ($(date +%s) - START) ))
@@ -71,13 +94,23 @@ run() {  # run CONFIG TAG VARIANT...
     python3 tools/analysis_tools/benchmark.py "$cfg" --mode train \
         --size "$SIZE" --batch-size "$BATCH" --iters "$ITERS" \
         --warmup "$WARMUP" --peak-tflops 989 --timeout "$tmo" \
-        "${vargs[@]}" $EXTRA_ARGS --out "$DEST/${name}_${tag}.json" \
+        "${vargs[@]}" ${OFF_ARGS[@]+"${OFF_ARGS[@]}"} $EXTRA_ARGS \
+        --out "$DEST/${name}_${tag}.json" \
         > "$DEST/${name}_${tag}.log" 2>&1
     { echo; echo "== $cfg ($tag, $(( $(date +%s) - START )) s elapsed)";
       sed -n '/^config: /,$p' "$DEST/${name}_${tag}.log"; } | tee -a "$SUMMARY"
 }
 
-for cfg in $MAIN; do run "$cfg" eager fp32 bf16; done
+for cfg in $MAIN; do
+    root=$(official_root "$cfg")
+    if [ -n "$root" ]; then
+        OFF_ARGS=(--official-root "$root")
+        run "$cfg" eager official fp32 bf16
+        OFF_ARGS=()
+    else
+        run "$cfg" eager fp32 bf16
+    fi
+done
 if [ "$SKIP_COMPILE" != 1 ]; then
     for cfg in $MAIN; do run "$cfg" compile bf16+compile; done
 fi
@@ -93,7 +126,8 @@ for path in sorted(glob.glob(os.path.join(sys.argv[1], '*.json'))):
         if 'error' not in r:
             rows.setdefault(data['config'], {})[r['variant']] = r
 print()
-print(f'{"config":<48} {"fp32 img/s":>10} {"bf16":>12} {"bf16+compile":>14}'
+print(f'{"config":<48} {"official img/s":>14} {"fp32 img/s":>18} '
+      f'{"bf16":>12} {"bf16+compile":>14}'
       f' {"GFLOP/step":>11} {"peak GiB fp32":>13}')
 for cfg, v in rows.items():
     base = v.get('fp32')
@@ -106,7 +140,13 @@ for cfg, v in rows.items():
             s += f' ({r["images_per_s"] / base["images_per_s"]:.2f}x)'
         return s
     gf = base and base.get('flops_per_step')
-    print(f'{os.path.basename(cfg):<48} {cell("fp32"):>10} {cell("bf16"):>12}'
+    off = v.get('official')
+    fp32 = cell('fp32')
+    if off and base:  # ours / official throughput
+        fp32 += f' ({base["images_per_s"] / off["images_per_s"]:.2f}x off.)'
+    off_s = f'{off["images_per_s"]:.2f}' if off else 'n/a'
+    print(f'{os.path.basename(cfg):<48} {off_s:>14} '
+          f'{fp32:>18} {cell("bf16"):>12}'
           f' {cell("bf16+compile"):>14} '
           f'{(gf / 1e9 if gf else float("nan")):>11.1f} '
           f'{(base["peak_bytes"] / 2**30 if base else float("nan")):>13.2f}')
