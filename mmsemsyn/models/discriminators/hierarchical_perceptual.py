@@ -20,7 +20,16 @@ Two variants, as the two official codes:
 The output is a feature list (every intermediate map, for feature matching)
 whose last entry is the list of level predictions, finest first, at their
 own sizes (logits: BCE-with-logits replaces the official sigmoid + BCE of V1).
+
+The perceptual branch is frozen (no trainable weights, always in eval mode,
+no BatchNorm or dropout): its features of an image depend on that image
+only. So features computed once -- ``perceptual_features`` of the real
+batch, which needs no gradient -- can stand in for the branch's pass over
+those rows in every later D call of a training step (``forward``'s
+``perceptual_tail``; issue 14). The trainable layers still see the whole
+batch.
 """
+import functools
 from typing import List, Optional, Sequence, Union
 
 import torch
@@ -47,6 +56,7 @@ from mmsemsyn.models.pretrained.weights_error import (
 )
 from mmsemsyn.registry import MODELS
 
+VGG16_POOL_LAYERS = ('pool3', 'pool4', 'pool5')  # level 1, 2, 3
 VGG16_POOL_CHANNELS = (256, 512, 512)  # pool3, pool4, pool5
 ALLOW_RANDOM_KEY = 'model.discriminator.allow_random_perceptual_branch'
 
@@ -114,7 +124,7 @@ class HierarchicalPerceptualDiscriminator(BaseNetwork):
         # Missing weights are named as this D's vgg_pretrained.
         with owner_argument('vgg_pretrained'):
             self.vgg = VGGFeatureExtractor(
-                'vgg16', ('pool3', 'pool4', 'pool5')[:num_levels],
+                'vgg16', VGG16_POOL_LAYERS[:num_levels],
                 pretrained=vgg_pretrained, input_range=vgg_input_range)
         # Random weights until a checkpoint brings real ones: the wrapper
         # refuses to train on them (issue 12, configs/lab2pix/README.md).
@@ -196,18 +206,81 @@ class HierarchicalPerceptualDiscriminator(BaseNetwork):
         if any(k.startswith(prefix + 'vgg.') for k in state_dict):
             self.random_perceptual_branch = False
 
-    def forward(self, x: torch.Tensor) -> List:
+    def perceptual_features(self, image: torch.Tensor) -> List[torch.Tensor]:
+        """The frozen VGG-16 branch's features of ``image``.
+
+        Args:
+            image: (B, 3, H, W) in [-1, 1] (the image channels of D's input).
+        Returns:
+            ``num_levels`` tensors, pool3 (B, 256, H/8, W/8), pool4
+            (B, 512, H/16, W/16), pool5 (B, 512, H/32, W/32), float32; with
+            a graph when ``image`` requires grad (the branch's weights never
+            do).
+        """
+        feats = self.vgg(image)
+        return [feats[k] for k in VGG16_POOL_LAYERS[:self.num_levels]]
+
+    def _branch_features(self, image: torch.Tensor,
+                         tail: Optional[Sequence[torch.Tensor]]
+                         ) -> List[torch.Tensor]:
+        """The branch's features of the whole batch ``image`` (B, 3, H, W):
+        computed here for the first ``B - N`` rows and taken from ``tail``
+        (``perceptual_features`` of the last ``N`` rows) for the rest."""
+        if tail is None:
+            return self.perceptual_features(image)
+        tail = list(tail)
+        if len(tail) != self.num_levels:
+            raise ValueError(
+                f'perceptual_tail holds {len(tail)} levels, this '
+                f'discriminator has {self.num_levels}: give the list that '
+                'its perceptual_features() returned.')
+        n_tail = tail[0].shape[0]
+        n_head = image.shape[0] - n_tail
+        if n_head < 0 or any(t.shape[0] != n_tail for t in tail):
+            raise ValueError(
+                'perceptual_tail must hold features of the last N rows of '
+                f'the batch ({image.shape[0]} rows); got batch sizes '
+                f'{[t.shape[0] for t in tail]}.')
+        if n_head == 0:
+            return tail
+        head = self.perceptual_features(image[:n_head])
+        for level, (h, t) in enumerate(zip(head, tail)):
+            if h.shape[1:] != t.shape[1:]:
+                raise ValueError(
+                    f'perceptual_tail level {level} has shape '
+                    f'{tuple(t.shape)}, the branch gives '
+                    f'{tuple(h.shape)} for this input: the features must '
+                    'come from the same image size (and pyramid scale).')
+        return [torch.cat([h, t], 0) for h, t in zip(head, tail)]
+
+    def forward(self, x: torch.Tensor,
+                perceptual_tail: Optional[Sequence[torch.Tensor]] = None
+                ) -> List:
         """Returns ``[stem_1, stem_2, stem_3, gcb_1, line_1, gcb_2, ...,
         gcb_L, [pred_1, ..., pred_L]]`` (Eq. 13: level l predicts at stride
-        ``8 * 2**(l-1)``)."""
+        ``8 * 2**(l-1)``).
+
+        Args:
+            x: (B, C, H, W), the image in the last ``image_channels``.
+            perceptual_tail: optional :meth:`perceptual_features` of the
+                image of the last N rows of ``x`` (N <= B), computed
+                earlier (e.g. the real half of a joint [fake; real] batch,
+                once per training step): the branch then runs on the first
+                B - N rows only. The output equals that without it up to
+                the backend's float rounding (bit-identical where its
+                convolutions do not depend on the batch size).
+
+        Raises:
+            ValueError: ``perceptual_tail`` has another number of levels,
+                more rows than ``x`` or other feature shapes.
+        """
         feats = []
         h = x
         for layer in self.common:
             h = layer(h)
             feats.append(h)
-        vgg_feats = self.vgg(x[:, -self.image_channels:])
-        vgg_feats = [vgg_feats[k] for k in ('pool3', 'pool4',
-                                            'pool5')[:self.num_levels]]
+        vgg_feats = self._branch_features(x[:, -self.image_channels:],
+                                          perceptual_tail)
         preds = []
         for i in range(self.num_levels):
             fused = self.gcb[i](torch.cat([h, self.pre[i](vgg_feats[i])], 1))
@@ -316,12 +389,73 @@ class HierarchicalPerceptualDiscriminators(BaseModule):
                     'demos).')
         return super().train(mode)
 
-    def forward(self, x: Union[torch.Tensor, Sequence[torch.Tensor]]
-                ) -> List[List]:
+    @property
+    def has_perceptual_branch(self) -> bool:
+        """Every scale is a :class:`HierarchicalPerceptualDiscriminator`
+        (not so for ``pass_levels=False`` with another D): only then do
+        :meth:`perceptual_features` and ``perceptual_tail`` apply."""
+        return all(isinstance(d, HierarchicalPerceptualDiscriminator)
+                   for d in self.discriminators)
+
+    def perceptual_features(self, image: Union[torch.Tensor,
+                                               Sequence[torch.Tensor]]
+                            ) -> List[List[torch.Tensor]]:
+        """Each scale's frozen-branch features of an image that needs no
+        gradient (the real batch), for ``forward``'s ``perceptual_tail``.
+
+        Args:
+            image: (B, 3, H, W) in [-1, 1], average-pooled for the coarser
+                scales exactly as :meth:`forward` pools its input, or a list
+                with one image per scale (V1's pyramids).
+        Returns:
+            Per scale, finest first, that scale's
+            :meth:`HierarchicalPerceptualDiscriminator.perceptual_features`,
+            computed without a graph.
+
+        Raises:
+            ValueError: ``image`` requires grad (its gradient through the
+                branch would be lost: judge it without ``perceptual_tail``)
+                or the list has another length than the scales.
+            TypeError: a scale has no perceptual branch.
+        """
+        images = image if isinstance(image, (list, tuple)) else [image]
+        if any(img.requires_grad for img in images):
+            raise ValueError(
+                'perceptual_features() computes without a graph, but the '
+                'image requires grad: pass it through forward() without '
+                'perceptual_tail instead.')
+        if not self.has_perceptual_branch:
+            raise TypeError(
+                'perceptual_features() needs a perceptual branch in every '
+                'scale; these are '
+                f'{[type(d).__name__ for d in self.discriminators]}.')
+        branches = [d.perceptual_features for d in self.discriminators]
+        with torch.no_grad():
+            if isinstance(image, (list, tuple)):
+                self._check_scales(image, 'images')
+                return [f(img) for f, img in zip(branches, image)]
+            return run_on_pyramid(branches, image)
+
+    def _check_scales(self, items: Sequence, what: str) -> None:
+        if len(items) != len(self.discriminators):
+            raise ValueError(f'Got {len(items)} scale {what} for '
+                             f'{len(self)} discriminators.')
+
+    def forward(self, x: Union[torch.Tensor, Sequence[torch.Tensor]],
+                perceptual_tail: Optional[Sequence] = None) -> List[List]:
+        """Args:
+            x: one (B, C, H, W) input, average-pooled for each coarser
+                scale, or a list of inputs, one per scale.
+            perceptual_tail: optional :meth:`perceptual_features` of the
+                images of the last N rows of ``x`` (per scale; see
+                :meth:`HierarchicalPerceptualDiscriminator.forward`).
+        """
+        scales = self.discriminators
+        if perceptual_tail is not None:
+            self._check_scales(perceptual_tail, 'perceptual_tail entries')
+            scales = [functools.partial(d, perceptual_tail=t)
+                      for d, t in zip(self.discriminators, perceptual_tail)]
         if isinstance(x, (list, tuple)):
-            if len(x) != len(self.discriminators):
-                raise ValueError(
-                    f'Got {len(x)} scale inputs for {len(self)} '
-                    'discriminators.')
-            return [d(xi) for d, xi in zip(self.discriminators, x)]
-        return run_on_pyramid(self.discriminators, x)
+            self._check_scales(x, 'inputs')
+            return [d(xi) for d, xi in zip(scales, x)]
+        return run_on_pyramid(scales, x)

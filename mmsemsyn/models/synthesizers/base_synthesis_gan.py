@@ -311,16 +311,19 @@ class BaseSynthesisGAN(BaseModel):
     # power iteration.
     joint_discrimination: bool = False
 
-    def discriminator_forward(self, condition, images: torch.Tensor):
+    def discriminator_forward(self, condition, images: torch.Tensor,
+                              **disc_kwargs):
         """One D call: the conditional-GAN input concat(condition, images)
         along channels ((B, C_c + 3, H, W)); ``condition=None`` is an
-        unconditional D on the images alone. A method whose D takes its
-        inputs otherwise (LGGAN cross-view's two Ds) overrides this."""
+        unconditional D on the images alone; ``disc_kwargs`` go to D's
+        forward. A method whose D takes its inputs otherwise (LGGAN
+        cross-view's two Ds) overrides this."""
         if condition is None:
-            return self.discriminator(images)
-        return self.discriminator(torch.cat([condition, images], 1))
+            return self.discriminator(images, **disc_kwargs)
+        return self.discriminator(torch.cat([condition, images], 1),
+                                  **disc_kwargs)
 
-    def discriminate(self, condition, images):
+    def discriminate(self, condition, images, **disc_kwargs):
         """D's prediction(s) for ``images`` conditioned on ``condition``.
 
         Args:
@@ -330,18 +333,25 @@ class BaseSynthesisGAN(BaseModel):
                 for it -- or a list of such batches (e.g. ``[fake, real]``)
                 -- returns one D output per batch, in order, computed
                 jointly or separately as ``joint_discrimination`` says.
+            disc_kwargs: optional keyword arguments of the discriminator's
+                forward, given to every D call -- with joint discrimination
+                the one call on the concatenated batch (Lab2Pix-V2's
+                ``perceptual_tail``: the real rows' precomputed features).
+                Without them D is called with its input alone.
         Returns:
             D's output (a tensor, or per-scale lists of layer features) or
             a list of them.
         """
         if isinstance(images, torch.Tensor):
-            return self.discriminator_forward(condition, images)
+            return self.discriminator_forward(condition, images,
+                                              **disc_kwargs)
         images = list(images)
         if not self.joint_discrimination:
-            return [self.discriminator_forward(condition, img)
+            return [self.discriminator_forward(condition, img, **disc_kwargs)
                     for img in images]
         pred = self.discriminator_forward(
-            repeat_batch(condition, len(images)), torch.cat(images, 0))
+            repeat_batch(condition, len(images)), torch.cat(images, 0),
+            **disc_kwargs)
         return split_batch(pred, [img.shape[0] for img in images])
 
     @property

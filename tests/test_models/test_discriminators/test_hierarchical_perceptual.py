@@ -1,10 +1,12 @@
 """Hierarchical perceptual discriminators: official counts from the
 configs, level structure, the frozen VGG16 branch."""
+import copy
 import os.path as osp
 import sys
 
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.config import Config
 
 import mmsemsyn  # noqa: F401
@@ -102,3 +104,120 @@ def test_official_init_leaves_vgg_alone():
     assert d.vgg.features[0].weight.std().item() > 0.04
     with pytest.raises(ValueError, match='init_type'):
         tiny_hpd(init_type='kaiming')
+
+
+# ---- precomputed branch features (perceptual_tail, issue 14) -------------
+def tiny_hpds(**kw):
+    cfg = dict(type='HierarchicalPerceptualDiscriminators', in_channels=5,
+               ndf=2, num_levels=(3, 2),
+               allow_random_perceptual_branch=True,  # a test
+               discriminator=dict(type='HierarchicalPerceptualDiscriminator',
+                                  feat_channels=4, vgg_pretrained=None))
+    cfg.update(kw)
+    return MODELS.build(cfg)
+
+
+def assert_same(a, b, exact):
+    """Nested D outputs equal: bit-identical, or within float rounding
+    (as amplified by the instance norms of these tiny widths)."""
+    if isinstance(a, torch.Tensor):
+        if exact:
+            assert torch.equal(a, b)
+        else:
+            torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+        return
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert_same(x, y, exact)
+
+
+@pytest.mark.parametrize('exact', [True, False])
+@pytest.mark.parametrize('n', [1, 2])
+def test_perceptual_tail_gives_the_same_outputs_and_gradients(exact, n):
+    """D([fake; real]) with the real rows' branch features precomputed
+    equals D([fake; real]) itself, outputs and the fake's gradient:
+    bit-identical with PyTorch's reference CPU convolutions (oneDNN's may
+    pick other kernels for n and 2n rows: float rounding)."""
+    torch.manual_seed(0)
+    ds = tiny_hpds().train()
+    cond = torch.randn(n, 2, 64, 64)
+    real = torch.rand(n, 3, 64, 64) * 2 - 1
+    with torch.backends.mkldnn.flags(enabled=not exact):
+        results = []
+        for tail in (False, True):
+            torch.manual_seed(1)
+            fake = (torch.rand(n, 3, 64, 64) * 2 - 1).requires_grad_()
+            x = torch.cat([torch.cat([cond, fake], 1),
+                           torch.cat([cond, real], 1)])
+            # spectral norm runs a power iteration per training-mode call
+            state = copy.deepcopy(ds.state_dict())
+            kwargs = dict(perceptual_tail=ds.perceptual_features(real)) \
+                if tail else {}
+            out = ds(x, **kwargs)
+            loss = sum(p.mean() for scale in out for p in scale[-1])
+            grad, = torch.autograd.grad(loss, fake)
+            ds.load_state_dict(state)
+            results.append((out, grad))
+    (out_a, grad_a), (out_b, grad_b) = results
+    assert_same(out_a, out_b, exact)
+    assert_same(grad_a, grad_b, exact)
+
+
+def test_perceptual_features_follow_the_pyramid_without_graph():
+    ds = tiny_hpds()
+    real = torch.rand(2, 3, 64, 64) * 2 - 1
+    feats = ds.perceptual_features(real)
+    pooled = F.avg_pool2d(real, 3, stride=2, padding=1,
+                          count_include_pad=False)
+    assert [len(f) for f in feats] == [3, 2]
+    for scale, img in enumerate((real, pooled)):
+        ref = ds.discriminators[scale].perceptual_features(img)
+        for a, b in zip(feats[scale], ref):
+            assert torch.equal(a, b)
+            assert not a.requires_grad and a.grad_fn is None
+    assert [tuple(t.shape) for t in feats[1]] == [(2, 256, 4, 4),
+                                                  (2, 512, 2, 2)]
+    # one image per scale (V1's pyramids)
+    per_scale = ds.perceptual_features([real, pooled])
+    assert torch.equal(per_scale[1][0], feats[1][0])
+    with pytest.raises(ValueError, match='without a graph'):
+        ds.perceptual_features(real.clone().requires_grad_())
+    with pytest.raises(ValueError, match='scale images'):
+        ds.perceptual_features([real])
+
+
+def test_perceptual_tail_covering_the_whole_batch_skips_the_branch():
+    ds = tiny_hpds()
+    x = torch.randn(2, 5, 64, 64)
+    feats = ds.perceptual_features(x[:, 2:])
+    calls = []
+    ds.discriminators[0].vgg.register_forward_hook(
+        lambda *args: calls.append(1))
+    ds.eval()  # no power iteration: two calls compare
+    assert_same(ds(x, perceptual_tail=feats), ds(x), exact=False)
+    assert len(calls) == 1  # only the call without the tail
+
+
+def test_perceptual_tail_errors_name_the_mismatch():
+    ds = tiny_hpds()
+    x = torch.randn(2, 5, 64, 64)
+    feats = ds.perceptual_features(x[:1, 2:])
+    with pytest.raises(ValueError, match='perceptual_tail entries'):
+        ds(x, perceptual_tail=feats[:1])
+    with pytest.raises(ValueError, match='holds 2 levels'):
+        ds(x, perceptual_tail=[feats[0][:2], feats[1]])
+    with pytest.raises(ValueError, match='last N rows'):
+        ds(x[:1], perceptual_tail=ds.perceptual_features(x[:, 2:]))
+    other_size = ds.perceptual_features(torch.randn(1, 3, 32, 32))
+    with pytest.raises(ValueError, match='same image size'):
+        ds(x, perceptual_tail=other_size)
+
+
+def test_other_discriminators_have_no_perceptual_branch():
+    ds = tiny_hpds(num_levels=(1, 1), pass_levels=False, discriminator=dict(
+        type='PatchDiscriminator', n_layers_D=2, norm='IN',
+        return_features=True))
+    assert not ds.has_perceptual_branch
+    assert tiny_hpds().has_perceptual_branch
+    with pytest.raises(TypeError, match='perceptual branch'):
+        ds.perceptual_features(torch.randn(1, 3, 32, 32))

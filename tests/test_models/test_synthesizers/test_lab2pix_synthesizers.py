@@ -48,15 +48,16 @@ def vgg_frozen(model):
                for p in d.vgg.parameters())
 
 
-def test_lab2pix_v2_train_step():
-    model = MODELS.build(dict(
+def v2_model(size=64, aspect_ratio=1.0, global_encoder=True, **kw):
+    cfg = dict(
         type='Lab2PixV2',
         data_preprocessor=dict(type='SynDataPreprocessor', num_classes=NC,
                                use_instance_edges=True),
         generator=dict(type='Lab2PixV2Generator', semantic_nc=NC + 1, ngf=2,
-                       crop_size=64, aspect_ratio=1.0,
+                       crop_size=size, aspect_ratio=aspect_ratio,
                        num_upsampling_layers='normal', global_channels=4,
-                       encoder_channels=4),
+                       encoder_channels=4,
+                       use_global_encoder=global_encoder),
         discriminator=dict(type='HierarchicalPerceptualDiscriminators',
                            in_channels=NC + 1 + 3, ndf=2, num_levels=(3, 2),
                            discriminator=hpd()),
@@ -72,7 +73,13 @@ def test_lab2pix_v2_train_step():
             feat=dict(type='FeatureMatchingLoss'),
             vgg=dict(type='VGGPerceptualLoss', pretrained=None,
                      layers=('relu1_1', 'relu2_1'),
-                     layer_weights=(1 / 32, 1 / 16)))))
+                     layer_weights=(1 / 32, 1 / 16))))
+    cfg.update(kw)
+    return MODELS.build(cfg)
+
+
+def test_lab2pix_v2_train_step():
+    model = v2_model()
     ow = optim(model)
     d_before = model.discriminator.discriminators[0].gcb[0][0] \
         .weight_orig.clone()
@@ -95,6 +102,146 @@ def test_lab2pix_v2_train_step():
     out = model.test_step(batch(64, 64))
     assert out[0].fake_img.dtype == torch.uint8
     assert out[0].fake_img.shape == (3, 64, 64)
+
+
+def record_branch_inputs(model):
+    """Per scale, the images every call of its frozen VGG-16 branch saw."""
+    seen = [[] for _ in model.discriminator.discriminators]
+    for d, log in zip(model.discriminator.discriminators, seen):
+        d.vgg.register_forward_hook(
+            lambda m, args, out, log=log: log.append(args[0].detach()))
+    return seen
+
+
+def branch_calls_on(seen_inputs, real):
+    """How many branch calls judged the rows of ``real`` (B, 3, H, W)."""
+    n = real.shape[0]
+    return sum(x.shape[0] >= n and torch.equal(x[-n:], real)
+               for x in seen_inputs)
+
+
+def run_step(model, shared, seed=0):
+    model.share_real_perceptual = shared
+    seen = record_branch_inputs(model)
+    MessageHub.get_current_instance().update_info('iter', 0)
+    torch.manual_seed(seed)
+    logs = model.train_step(batch(32, 64), optim(model))
+    return logs, seen
+
+
+@pytest.mark.parametrize('shared,real_calls', [(False, 3), (True, 1)])
+def test_lab2pix_v2_real_branch_runs_once_per_step(shared, real_calls):
+    """G's [fake, real], D's [fake, real] and [blurred, real]: the real
+    batch went through each scale's frozen branch in all three D calls;
+    shared, once, without a graph, and D's trainable layers still see the
+    joint batches."""
+    model = v2_model(aspect_ratio=2.0)
+    real = model.data_preprocessor(batch(32, 64), True)['inputs']['img']
+    logs, seen = run_step(model, shared)
+    real_scale2 = torch.nn.functional.avg_pool2d(
+        real, 3, stride=2, padding=1, count_include_pad=False)
+    assert branch_calls_on(seen[0], real) == real_calls
+    assert branch_calls_on(seen[1], real_scale2) == real_calls
+    # the fake, fresh fake and blurred batches: one branch call each
+    assert len(seen[0]) == 3 + (real_calls == 1)
+    assert torch.isfinite(logs['loss_disc'])
+
+
+def test_lab2pix_v2_real_features_have_no_graph_and_stay_with_the_batch():
+    model = v2_model(aspect_ratio=2.0)
+    inputs = model.data_preprocessor(batch(32, 64), True)['inputs']
+    kwargs = model.real_perceptual(inputs)
+    feats = kwargs['perceptual_tail']
+    assert len(feats) == 2 and [len(f) for f in feats] == [3, 2]
+    assert all(not t.requires_grad and t.grad_fn is None
+               for scale in feats for t in scale)
+    # the same batch: the same features, not recomputed
+    assert model.real_perceptual(inputs)['perceptual_tail'] is feats
+    # another image in the dict (or another batch): computed anew
+    inputs['img'] = inputs['img'].flip(0)
+    assert model.real_perceptual(inputs)['perceptual_tail'] is not feats
+    assert model.real_perceptual(
+        model.data_preprocessor(batch(32, 64), True)['inputs']
+    )['perceptual_tail'] is not feats
+    model.share_real_perceptual = False
+    assert model.real_perceptual(inputs) == {}
+
+
+def test_lab2pix_v2_shared_real_features_equal_numerics():
+    """A whole training step equals the step without sharing: losses and
+    every weight and buffer bit-identical with PyTorch's reference CPU
+    convolutions (no oneDNN, whose kernels may depend on the batch size);
+    losses within float rounding with the default kernels. Batch 1 at
+    32x64 is a size at which oneDNN picks other kernels for 1 and 2 rows."""
+    import copy
+    # 32x64 (the latent 1x2; no global encoder: its BatchNorm needs 2
+    # values, at 1x1 here)
+    base = v2_model(size=64, aspect_ratio=2.0, global_encoder=False)
+    for exact in (True, False):
+        with torch.backends.mkldnn.flags(enabled=not exact):
+            results = []
+            for shared in (False, True):
+                model = copy.deepcopy(base)
+                model.share_real_perceptual = shared
+                MessageHub.get_current_instance().update_info('iter', 0)
+                torch.manual_seed(0)
+                logs = model.train_step(batch(32, 64, n=1), optim(model))
+                results.append((logs, model.state_dict()))
+            (logs_a, sd_a), (logs_b, sd_b) = results
+            assert logs_a.keys() == logs_b.keys()
+            for key in logs_a:
+                if exact:
+                    assert torch.equal(logs_a[key], logs_b[key]), key
+                else:
+                    torch.testing.assert_close(logs_a[key], logs_b[key],
+                                               rtol=1e-5, atol=1e-6)
+            if exact:  # (Adam turns rounding in tiny gradients into
+                # lr-sized weight steps: weights compare only exactly)
+                for key in sd_a:
+                    assert torch.equal(sd_a[key], sd_b[key]), key
+
+
+def test_lab2pix_v2_without_perceptual_branch_judges_as_before():
+    """PatchGANs in place of the HPDs (ablation rows): nothing to share,
+    D is called with its input alone."""
+    model = v2_model(aspect_ratio=2.0, discriminator=dict(
+        type='HierarchicalPerceptualDiscriminators', in_channels=NC + 1 + 3,
+        ndf=2, num_levels=(1, 1), pass_levels=False,
+        discriminator=dict(type='PatchDiscriminator', n_layers_D=2,
+                           norm='IN', return_features=True)))
+    inputs = model.data_preprocessor(batch(32, 64), True)['inputs']
+    assert model.real_perceptual(inputs) == {}
+
+
+def test_lab2pix_v2_separate_ddp_shares_the_real_features():
+    """Under the default runtime's wrappers (one DDP per network,
+    find_unused_parameters=False) the real batch still runs through the
+    branch once per step and the reduction is complete (2 steps)."""
+    import socket
+
+    import torch.distributed as dist
+    from mmengine.model import MMSeparateDistributedDataParallel
+    if dist.is_initialized() or not dist.is_gloo_available():
+        pytest.skip('needs a fresh gloo process group')
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
+                            rank=0, world_size=1)
+    try:
+        model = v2_model(aspect_ratio=2.0)
+        real = model.data_preprocessor(batch(32, 64), True)['inputs']['img']
+        seen = record_branch_inputs(model)
+        ow = optim(model)
+        ddp = MMSeparateDistributedDataParallel(
+            model, broadcast_buffers=False, find_unused_parameters=False)
+        for step in range(2):
+            MessageHub.get_current_instance().update_info('iter', step)
+            log = ddp.train_step(batch(32, 64), ow)
+            assert torch.isfinite(torch.as_tensor(log['loss_disc']))
+            assert branch_calls_on(seen[0], real) == step + 1
+    finally:
+        dist.destroy_process_group()
 
 
 def tiny_segmenter(num_classes):
