@@ -15,18 +15,31 @@ _base_ = [
 ]
 num_classes = 35  # Cityscapes label ids 0..33 + licence plate
 car = 26
+thing_instance = dict(thing_classes=[car])
 model = dict(
     data_preprocessor=dict(num_classes=num_classes,
-                           thing_instance=dict(thing_classes=[car])),
+                           thing_instance=thing_instance),
     generator=dict(in_channels=num_classes + 1),
     discriminator=dict(in_channels=num_classes + 1 + 3))
 
+# The base's training pipeline, plus the car instances numbered by the
+# dataloader workers after the random jitter (the step then reads nothing
+# on the host). Test samples are numbered by the data preprocessor.
+train_pipeline = [
+    dict(type='LoadLabelMap', color_palette=True),
+    dict(type='LoadSynImage'),
+    dict(type='PairedResize', scale=(286, 286)),
+    dict(type='PairedRandomCrop', crop_size=(256, 256)),
+    dict(type='PairedFlip', prob=0.5),
+    dict(type='ThingInstanceIds', **thing_instance),
+    dict(type='PackSynInputs'),
+]
 train_dataloader = dict(dataset=dict(
     _delete_=True, type='HoldoutSplit', subset='train', num_test=300,
     expected_total=2975,
     dataset=dict(type='CityscapesABDataset',
                  data_root='data/cityscapes_pix2pix', split='train',
-                 direction='BtoA', pipeline={{_base_.train_pipeline}})))
+                 direction='BtoA', pipeline=train_pipeline)))
 test_dataloader = dict(dataset=dict(
     _delete_=True, type='HoldoutSplit', subset='test', num_test=300,
     expected_total=2975,

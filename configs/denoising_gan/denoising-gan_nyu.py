@@ -13,9 +13,10 @@ _base_ = [
 num_classes = 5
 furniture = 0
 semantic_nc = num_classes + 1 + 1  # + dontcare + furniture instances
+thing_instance = dict(thing_classes=[furniture])
 model = dict(
     data_preprocessor=dict(num_classes=num_classes, dontcare_label=255,
-                           thing_instance=dict(thing_classes=[furniture])),
+                           thing_instance=thing_instance),
     generator=dict(in_channels=semantic_nc),
     discriminator=dict(in_channels=semantic_nc + 3))
 
@@ -27,6 +28,9 @@ train_pipeline = [
     dict(type='PairedResize', scale=(286, 286)),
     dict(type='PairedRandomCrop', crop_size=(256, 256)),
     dict(type='PairedFlip', prob=0.5),
+    # furniture instances numbered by the dataloader workers (no host read
+    # in the step); test samples by the data preprocessor
+    dict(type='ThingInstanceIds', **thing_instance),
     dict(type='PackSynInputs'),
 ]
 test_pipeline = [

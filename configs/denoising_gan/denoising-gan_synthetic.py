@@ -10,13 +10,23 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 num_classes = 6
+# the car instances (class 5), numbered in the data pipeline (below)
+thing_instance = dict(thing_classes=[5])
 model = dict(
     data_preprocessor=dict(num_classes=num_classes,
-                           thing_instance=dict(thing_classes=[5])),
+                           thing_instance=thing_instance),
     generator=dict(in_channels=num_classes + 1, ngf=16, n_blocks=3),
     discriminator=dict(in_channels=num_classes + 1 + 3, ndf=16),
     losses=dict(cascade=dict(pretrained=None)))
 test_evaluator = [dict(type='PixelMetrics', scale='[0,1]')]
+# The thing instances are numbered by the dataloader workers, after the
+# flip (the step then reads nothing on the host); test samples are numbered
+# by the data preprocessor from the host batch.
+train_dataloader = dict(dataset=dict(pipeline=[
+    dict(type='PairedFlip', prob=0.5),
+    dict(type='ThingInstanceIds', **thing_instance),
+    dict(type='PackSynInputs'),
+]))
 
 n_iters = 300
 n_iters_decay = 300

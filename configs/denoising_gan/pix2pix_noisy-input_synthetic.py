@@ -6,8 +6,15 @@
 _base_ = ['../pix2pix/pix2pix_synthetic.py']
 num_classes = 6
 car = 5
+thing_instance = dict(thing_classes=[car])
 model = dict(
     data_preprocessor=dict(semantic_noise=dict(std=0.1),
-                           thing_instance=dict(thing_classes=[car])),
+                           thing_instance=thing_instance),
     generator=dict(in_channels=num_classes + 1),
     discriminator=dict(in_channels=num_classes + 1 + 3))
+# the car instances numbered by the dataloader workers, after the flip
+train_dataloader = dict(dataset=dict(pipeline=[
+    dict(type='PairedFlip', prob=0.5),
+    dict(type='ThingInstanceIds', **thing_instance),
+    dict(type='PackSynInputs'),
+]))

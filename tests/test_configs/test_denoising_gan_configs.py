@@ -141,3 +141,22 @@ def test_pix2pix_with_the_noisy_input_through_config_alone():
     assert abs(diff.std().item() - 0.1) < 0.01
     losses = model.generator_losses(inputs, model.forward_generator(inputs))
     assert set(losses) == {'loss_gan', 'loss_l1'}
+
+
+@pytest.mark.parametrize('name', [
+    'denoising-gan_cityscapes.py', 'denoising-gan_nyu.py',
+    'denoising-gan_synthetic.py', 'pix2pix_noisy-input_synthetic.py'])
+def test_thing_instances_are_numbered_in_the_training_pipeline(name):
+    """The connected components run in the dataloader workers, after every
+    geometric transform, with the preprocessor's own thing classes: the
+    training step reads nothing on the host (issue 14 item 3)."""
+    cfg = Config.fromfile(osp.join(FOLDER, name))
+    dataset = cfg.train_dataloader.dataset
+    while 'pipeline' not in dataset:
+        dataset = dataset.dataset
+    types = [t['type'] for t in dataset.pipeline]
+    assert types[-2:] == ['ThingInstanceIds', 'PackSynInputs']
+    numbering = dataset.pipeline[-2]
+    own = cfg.model.data_preprocessor.thing_instance
+    assert numbering.thing_classes == own.thing_classes
+    assert numbering.get('connectivity', 4) == own.get('connectivity', 4)

@@ -45,7 +45,8 @@ class PackSynInputs(BaseTransform):
                  keys: Optional[Sequence[str]] = None,
                  meta_keys: Sequence[str] = (
                      'sample_idx', 'img_path', 'label_path', 'inst_path',
-                     'ori_shape', 'img_shape', 'flip', 'crop_bbox')):
+                     'ori_shape', 'img_shape', 'flip', 'crop_bbox',
+                     'thing_instance')):
         self.keys = check_keys_arg(keys)
         self.meta_keys = tuple(meta_keys)
 

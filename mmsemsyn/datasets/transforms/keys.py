@@ -15,6 +15,8 @@ from typing import Dict, Optional, Sequence, Tuple
 MAP_KEYS: Dict[str, str] = {
     'gt_label': 'label',  # semantic label ids (H, W)
     'gt_inst': 'inst',  # instance ids (H, W), e.g. Cityscapes 26001
+    # the denoising GAN's numbered thing instances (ThingInstanceIds)
+    'gt_thing_inst': 'thing_inst',
 }
 # Photos (uint8 RGB (H, W, 3)) -> packed input name. Resized with the
 # transform's interpolation (bicubic, as the official codes).

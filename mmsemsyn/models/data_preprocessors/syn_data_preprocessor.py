@@ -77,7 +77,9 @@ class SynDataPreprocessor(BaseDataPreprocessor):
             after the instance-edge channel (:class:`~mmsemsyn.models.
             data_preprocessors.thing_instance.ThingInstanceMap`); from the
             instance map when the samples carry one, else from connected
-            components of the layout. None: off.
+            components of the layout; numbered in the data pipeline by
+            ``ThingInstanceIds`` (no host read in the step) or, without
+            it, here from the host batch. None: off.
         check_labels: also check the ids of every batch here, on the host,
             before the device copy (:meth:`check_label`) -- for data that
             does not come through ``LoadLabelMap``'s check. Off by default.
@@ -134,6 +136,22 @@ class SynDataPreprocessor(BaseDataPreprocessor):
             check_label_ids(label[i].cpu().numpy(), self.num_classes,
                             self.dontcare_label, name)
 
+    def _number_thing_instances(self, data: dict, host_label) -> None:
+        """``inputs['thing_inst']``: the numbers the pipeline's
+        ``ThingInstanceIds`` packed (checked against ``thing_instance``'s
+        options), else numbered here from the host batch -- before the
+        device copy, so the host never waits for the device."""
+        self.thing_instance.check_source(data.get('data_samples'))
+        if data['inputs'].get('thing_inst') is not None:
+            return
+        label = host_label[:, 0] if host_label.dim() == 4 else host_label
+        inst = data['inputs'].get('inst')
+        if inst is not None:
+            inst = self._stack(inst)
+            inst = inst[:, 0] if inst.dim() == 4 else inst
+        data['inputs']['thing_inst'] = self.thing_instance.number(label,
+                                                                  inst)
+
     def one_hot(self, label: torch.Tensor) -> torch.Tensor:
         """(B, H, W) ids (dontcare already mapped) → (B, C, H, W) float."""
         channels = self.num_classes + int(self.dontcare_label is not None)
@@ -148,6 +166,8 @@ class SynDataPreprocessor(BaseDataPreprocessor):
             # on the host batch, before it moves to the device: a check of
             # the device copy would make the host wait for the device
             self.check_label(host_label, data.get('data_samples'))
+        if self.thing_instance is not None:
+            self._number_thing_instances(data, host_label)
         data['inputs']['label'] = host_label
         data = self.cast_data(data)
         raw = data['inputs']
@@ -177,7 +197,8 @@ class SynDataPreprocessor(BaseDataPreprocessor):
             inputs['edges'] = instance_edge_map(inputs['inst'])
             semantics.append(inputs['edges'])
         if self.thing_instance is not None:
-            semantics.append(self.thing_instance(label, inputs.get('inst')))
+            semantics.append(self.thing_instance(
+                ids=self._stack(raw['thing_inst']).long()))
         if self.semantic_noise is not None:
             inputs['semantics_clean'] = torch.cat(semantics, dim=1)
             semantics[0] = self.semantic_noise(semantics[0], training)

@@ -7,6 +7,14 @@ otherwise from the layout itself: each connected component of a thing
 class's mask is one instance (scipy.ndimage.label). Touching instances of
 the same class then merge -- the layout alone cannot separate them, which is
 why the instance file is used whenever it exists.
+
+The numbering runs on the host. The denoising GAN configs do it in the data
+pipeline (:class:`~mmsemsyn.datasets.transforms.thing_instance.
+ThingInstanceIds`, in the dataloader workers), so the training step only
+turns the ready numbers into the channel on the device and reads nothing on
+the host. Samples without those numbers (a pipeline without the transform,
+the inferencer, the editor) are numbered by the data preprocessor from its
+host copy of the batch, before it moves to the device.
 """
 from typing import Optional, Sequence
 
@@ -14,56 +22,12 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from mmsemsyn.datasets.transforms.thing_instance import (  # noqa: F401
+    check_thing_options,
+    thing_instance_ids,
+)
+
 MODES = ('index', 'edges')
-
-
-def thing_instance_ids(label: np.ndarray, things: Sequence[int],
-                       inst: Optional[np.ndarray] = None,
-                       connectivity: int = 4) -> np.ndarray:
-    """Number the thing instances of one layout 1..K in raster order of their
-    first pixel; 0 elsewhere.
-
-    Args:
-        label: (H, W) int class ids.
-        things: the thing class ids.
-        inst: (H, W) int instance ids or None. With it, an instance is a
-            distinct (class, instance id) pair inside the thing pixels (a
-            crowd region that shares one id stays one instance); without it,
-            a connected component of one thing class's mask.
-        connectivity: 4 or 8 (neighbourhood of the connected components).
-
-    Returns:
-        (H, W) int64 array of instance numbers.
-    """
-    from scipy import ndimage
-    label = np.asarray(label)
-    mask = np.isin(label, list(things))
-    ids = np.zeros(label.shape, np.int64)
-    if not mask.any():
-        return ids
-    if inst is not None:
-        inst = np.asarray(inst).astype(np.int64)
-        # Pair class and id so equal ids of two classes stay apart.
-        keys = label.astype(np.int64) * (int(inst.max()) + 1) + inst
-        ids[mask] = keys[mask] + 1
-    else:
-        structure = ndimage.generate_binary_structure(
-            2, 1 if connectivity == 4 else 2)
-        offset = 0
-        for cls in things:
-            comp, n = ndimage.label(label == cls, structure=structure)
-            ids[comp > 0] = comp[comp > 0] + offset
-            offset += n
-    # Renumber by first appearance in raster order: the numbering then
-    # depends only on the layout, not on id values or class order.
-    flat = ids.ravel()
-    uniq, first = np.unique(flat[flat > 0], return_index=True)
-    positions = np.flatnonzero(flat > 0)[first]
-    rank = np.empty(len(uniq), np.int64)
-    rank[np.argsort(positions)] = np.arange(1, len(uniq) + 1)
-    out = np.zeros_like(flat)
-    out[flat > 0] = rank[np.searchsorted(uniq, flat[flat > 0])]
-    return out.reshape(label.shape)
 
 
 class ThingInstanceMap(nn.Module):
@@ -81,7 +45,10 @@ class ThingInstanceMap(nn.Module):
         connectivity: 4 or 8, for instances derived from the layout.
 
     Call: ``thing_map(label, inst)`` with ``label`` (B, H, W) int64 and
-    ``inst`` (B, H, W) int64 or None; returns (B, 1, H, W) float in [0, 1].
+    ``inst`` (B, H, W) int64 or None (numbers on the host, see
+    :meth:`number`), or ``thing_map(ids=ids)`` with the (B, H, W) int64
+    instance numbers of :meth:`number` / ``ThingInstanceIds`` (device only);
+    returns (B, 1, H, W) float in [0, 1].
 
     Raises:
         ValueError: no thing class, a class id outside the dataset's range
@@ -92,12 +59,7 @@ class ThingInstanceMap(nn.Module):
     def __init__(self, thing_classes: Sequence[int], num_classes: int,
                  mode: str = 'index', connectivity: int = 4):
         super().__init__()
-        things = [int(c) for c in thing_classes]
-        if not things:
-            raise ValueError(
-                'thing_instance needs at least one thing class id, e.g. '
-                'thing_instance=dict(thing_classes=[26]) for Cityscapes cars; '
-                'set thing_instance=None for no instance channel.')
+        things = list(check_thing_options(thing_classes, connectivity))
         bad = [c for c in things if not 0 <= c < num_classes]
         if bad:
             raise ValueError(
@@ -110,21 +72,49 @@ class ThingInstanceMap(nn.Module):
         if mode not in MODES:
             raise ValueError(f'thing_instance mode {mode!r} is not one of '
                              f'{MODES}.')
-        if connectivity not in (4, 8):
-            raise ValueError(f'connectivity must be 4 or 8, got '
-                             f'{connectivity!r}')
         self.thing_classes = tuple(things)
         self.mode = mode
         self.connectivity = connectivity
 
-    def forward(self, label: torch.Tensor,
-                inst: Optional[torch.Tensor] = None) -> torch.Tensor:
-        ids = torch.from_numpy(np.stack([
+    def number(self, label: torch.Tensor,
+               inst: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """(B, H, W) int64 instance numbers 1..K per sample, 0 elsewhere
+        (:func:`thing_instance_ids`), computed on the host: give host
+        tensors (a device tensor is copied back, which waits for the
+        device)."""
+        return torch.from_numpy(np.stack([
             thing_instance_ids(
                 label[i].cpu().numpy(), self.thing_classes,
                 None if inst is None else inst[i].cpu().numpy(),
                 self.connectivity) for i in range(label.shape[0])
         ])).to(label.device)
+
+    def check_source(self, data_samples) -> None:
+        """Raise when samples were numbered by a ``ThingInstanceIds`` whose
+        options differ from this channel's (metainfo ``thing_instance``).
+
+        Raises:
+            ValueError: names both settings and the fix.
+        """
+        own = dict(thing_classes=self.thing_classes,
+                   connectivity=self.connectivity)
+        for sample in data_samples or ():
+            given = sample.metainfo.get('thing_instance')
+            if given is not None and (
+                    tuple(given['thing_classes']) != own['thing_classes']
+                    or given['connectivity'] != own['connectivity']):
+                raise ValueError(
+                    f'The pipeline\'s ThingInstanceIds numbered {given} but '
+                    f'data_preprocessor.thing_instance asks for {own}: give '
+                    'both the same thing_classes and connectivity.')
+
+    def forward(self, label: Optional[torch.Tensor] = None,
+                inst: Optional[torch.Tensor] = None,
+                ids: Optional[torch.Tensor] = None) -> torch.Tensor:
+        if ids is None:
+            ids = self.number(label, inst)
+        if ids.dim() == 4:
+            ids = ids[:, 0]
         if self.mode == 'edges':
             from .syn_data_preprocessor import instance_edge_map
             return instance_edge_map(ids)

@@ -120,3 +120,73 @@ def test_noise_leaves_the_instance_channel_clean():
     assert torch.equal(out['semantics'][:, -1], out['semantics_clean'][:, -1])
     assert not torch.equal(out['semantics'][:, :5],
                            out['semantics_clean'][:, :5])
+
+
+def pipeline_batch(thing_instance, with_inst, flip):
+    """Two samples through the config's kind of pipeline (flip, then
+    ThingInstanceIds, then PackSynInputs), collated."""
+    from mmengine.dataset import pseudo_collate
+
+    from mmsemsyn.registry import TRANSFORMS
+    from mmsemsyn.utils import register_all_modules
+    register_all_modules()
+    label, inst = two_touching_cars()
+    samples = []
+    for k in range(2):
+        results = dict(gt_label=np.roll(label, k, axis=1),
+                       gt_img=np.zeros((6, 8, 3), np.uint8))
+        if with_inst:
+            results['gt_inst'] = np.roll(inst, k, axis=1)
+        for t in (dict(type='PairedFlip', prob=float(flip)),
+                  dict(type='ThingInstanceIds', **thing_instance),
+                  dict(type='PackSynInputs')):
+            results = TRANSFORMS.build(t)(results)
+        samples.append(results)
+    return pseudo_collate(samples)
+
+
+@pytest.mark.parametrize('mode', ['index', 'edges'])
+@pytest.mark.parametrize('with_inst', [False, True])
+def test_pipeline_numbering_equals_the_preprocessor_own(mode, with_inst,
+                                                        monkeypatch):
+    """ThingInstanceIds in the pipeline gives the channel the preprocessor
+    computes itself (with and without an instance file, after a flip), and
+    with it the preprocessor reads nothing on the host (issue 14)."""
+    things = dict(thing_classes=[CAR], mode=mode)
+    data = pipeline_batch(things, with_inst, flip=True)
+    assert data['inputs']['thing_inst'][0].shape == (1, 6, 8)
+    own = dict(data, inputs={k: v for k, v in data['inputs'].items()
+                             if k != 'thing_inst'})
+    pre = SynDataPreprocessor(num_classes=5, thing_instance=things)
+    expected = pre(own, True)['inputs']['semantics']
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError('host read in the data preprocessor')
+    for name in ('__bool__', 'item', 'tolist', '__int__', '__float__',
+                 'nonzero', 'numpy'):
+        monkeypatch.setattr(torch.Tensor, name, forbidden)
+    got = pre(data, True)['inputs']['semantics']
+    monkeypatch.undo()
+    assert torch.equal(got, expected)
+    # the numbering follows the flipped layout: not the unflipped one's
+    unflipped = pre(pipeline_batch(things, with_inst, flip=False), True)
+    assert not torch.equal(unflipped['inputs']['semantics'][:, -1],
+                           got[:, -1])
+    assert torch.equal(unflipped['inputs']['semantics'][:, -1].flip(-1),
+                       got[:, -1]) == (mode == 'edges')
+
+
+def test_pipeline_and_preprocessor_must_agree():
+    data = pipeline_batch(dict(thing_classes=[CAR]), False, flip=False)
+    pre = SynDataPreprocessor(num_classes=5,
+                              thing_instance=dict(thing_classes=[CAR],
+                                                  connectivity=8))
+    with pytest.raises(ValueError, match=r"ThingInstanceIds numbered .*"
+                       r"'connectivity': 4.*asks for .*'connectivity': 8"
+                       r'.*give both the same'):
+        pre(data, True)
+    with pytest.raises(ValueError, match='at least one thing class'):
+        from mmsemsyn.datasets.transforms.thing_instance import (
+            ThingInstanceIds,
+        )
+        ThingInstanceIds(thing_classes=[])

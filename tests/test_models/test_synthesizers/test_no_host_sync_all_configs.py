@@ -44,14 +44,7 @@ SIZE = (64, 64)  # Lab2Pix-V2's deepest D level needs 64 px
 OWN_SIZE = ('pix2pix', 'lab2pix')
 # Known host reads, each strict: the test fails once it is gone (then drop
 # the entry). module that reads -> why it is still there.
-KNOWN = {
-    'denoising_gan/denoising-gan_synthetic.py': (
-        'thing_instance: the thing-class instances are connected components '
-        'of the layout (scipy.ndimage.label) computed on the host'),
-    'denoising_gan/pix2pix_noisy-input_synthetic.py': (
-        'thing_instance: the thing-class instances are connected components '
-        'of the layout (scipy.ndimage.label) computed on the host'),
-}
+KNOWN = {}
 
 
 def _dataset_cfg(cfg):
