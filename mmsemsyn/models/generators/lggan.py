@@ -105,7 +105,13 @@ class ClassSpecificLocalGenerator(nn.Module):
     one as well would need a batched product over fixed-size pixel blocks,
     whose float summation order differs from the per-class products (not
     bit-identical to the official-equivalent numbers); 'grouped' makes no
-    host read at K times the multiply-adds.
+    host read at K times the multiply-adds. A grouped GEMM with the class
+    offsets on the device (``torch._grouped_mm``, private) would need no
+    read at equal multiply-adds: on this CPU (torch 2.14) its fp32 forward
+    and backward were bit-identical to the per-class products, but its CUDA
+    kernels target bf16 / fp16 on sm90+, and whether its fp32 CUDA path
+    reads the offsets on the host is untested here (no GPU), so it is not
+    used.
     """
 
     def __init__(self, num_local: int, ngf: int = 64, n_blocks: int = 9,
