@@ -298,9 +298,10 @@ def count_variant(args, spec: str, mode: str) -> dict:
 def format_tables(results: List[dict], top: int) -> str:
     """Summary, top-``top`` operators by name (the first variant's order,
     then any op another variant adds) and casts by module, per mode."""
-    lines = []
+    lines = [f'{r["mode"]} {r["variant"]}: FAILED: {r["error"]}'
+             for r in results if 'error' in r]
     for mode in ('train', 'infer'):
-        rs = [r for r in results if r['mode'] == mode]
+        rs = [r for r in results if r['mode'] == mode and 'error' not in r]
         if not rs:
             continue
         first = rs[0]
@@ -366,9 +367,20 @@ def main(argv=None) -> List[dict]:
         for spec in args.variant:
             print(f'[op_count] {args.config} {mode} variant {spec} ...',
                   flush=True)
-            r = count_variant(args, spec, mode)
-            print(f'[op_count]   {r["total"]:,} operators ({r["casts"]:,} '
-                  f'casts) in {r["seconds"]:.1f} s', flush=True)
+            try:
+                r = count_variant(args, spec, mode)
+            except Exception as exc:  # report it and count the others
+                hint = (' (fake-cuda runs on shapes only: code that reads '
+                        'tensor values or makes real CUDA tensors cannot run '
+                        'there; count this one with --device cpu)'
+                        if args.device == 'fake-cuda' else '')
+                r = dict(variant=spec, mode=mode,
+                         error=f'{type(exc).__name__}: {exc}{hint}')
+                print(f'[op_count]   FAILED: {r["error"]}', flush=True)
+            else:
+                print(f'[op_count]   {r["total"]:,} operators '
+                      f'({r["casts"]:,} casts) in {r["seconds"]:.1f} s',
+                      flush=True)
             results.append(r)
     print(f'config: {args.config}')
     print(format_tables(results, args.top))
