@@ -6,7 +6,8 @@ import torch.nn as nn
 
 from mmsemsyn.models.layers.norm import build_norm_layer
 from mmsemsyn.models.layers.option_names import renamed_options
-from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
+from mmsemsyn.models.layers.spectral_norm import (
+    settle_spectral_norm, spectral_norm as _spectral_norm)
 from mmsemsyn.models.layers.weight_init import BaseNetwork, normal_init_weights
 from mmsemsyn.registry import MODELS
 
@@ -38,7 +39,8 @@ class PatchDiscriminator(BaseNetwork):
         use_bias = (norm != 'BN') if bias is None else bias
         if spectral_norm:
             use_bias = False
-        sn = nn.utils.spectral_norm if spectral_norm else (lambda m: m)
+        # W / sigma outside autocast (no per-forward casts of the weight)
+        sn = _spectral_norm if spectral_norm else (lambda m: m)
         kw = 4
         blocks = [[nn.Conv2d(in_channels, ndf, kw, 2, padding),
                    nn.LeakyReLU(0.2, True)]]

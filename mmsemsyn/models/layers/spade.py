@@ -24,6 +24,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from mmsemsyn.models.layers.spectral_norm import spectral_norm as _sn
 from mmsemsyn.registry import MODELS
 
 PARAM_FREE_NORMS = ('BN', 'SyncBN', 'IN')
@@ -114,8 +115,9 @@ class SPADE(nn.Module):
 
 def _maybe_spectral(conv: nn.Module, use: bool) -> nn.Module:
     # torch's classic hook-based spectral norm: its state-dict keys
-    # (weight_orig, weight_u, weight_v) match the official checkpoints.
-    return nn.utils.spectral_norm(conv) if use else conv
+    # (weight_orig, weight_u, weight_v) match the official checkpoints;
+    # W / sigma outside autocast (no per-forward casts of W, see _sn).
+    return _sn(conv) if use else conv
 
 
 @MODELS.register_module()

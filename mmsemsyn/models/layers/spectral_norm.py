@@ -9,10 +9,59 @@ half the layers of a freshly built Lab2Pix-V2 or SPADE generator): the
 weights blow up or flip sign, and a network evaluated right after it was
 built (a smoke test, ``tools/infer.py`` with no checkpoint, a sample grid
 before the first step) outputs NaN -- the official codes do the same.
+
+:func:`spectral_norm` is torch's hook-based spectral norm (same buffers,
+state-dict keys and fp32 arithmetic) whose ``W / sigma`` is computed with
+autocast off: under CUDA's autocast policy every ``mv`` of the power
+iteration and of ``sigma`` would cast the whole weight matrix and the vector
+to bfloat16/float16 and ``dot`` would cast back (about 7 extra kernels per
+layer and training forward, 3 of them full copies of the weight), and the
+singular vectors would be iterated in low precision. With autocast off it is
+the float32 computation; the conv that uses ``W / sigma`` casts it once.
 """
+from typing import Optional
+
 import torch
 import torch.nn as nn
 from torch.nn.utils.spectral_norm import SpectralNorm
+
+
+class AutocastFreeSpectralNorm(SpectralNorm):
+    """torch's ``SpectralNorm`` hook with ``W / sigma`` (power iteration
+    included) computed outside autocast, in the weight's own dtype.
+
+    Without autocast it is the parent's computation unchanged (bit-identical).
+    """
+
+    def compute_weight(self, module: nn.Module,
+                       do_power_iteration: bool) -> torch.Tensor:
+        device_type = getattr(module, self.name + '_orig').device.type
+        if torch.is_autocast_enabled(device_type):
+            with torch.autocast(device_type, enabled=False):
+                return super().compute_weight(module, do_power_iteration)
+        return super().compute_weight(module, do_power_iteration)
+
+
+def spectral_norm(module: nn.Module, name: str = 'weight',
+                  n_power_iterations: int = 1, eps: float = 1e-12,
+                  dim: Optional[int] = None) -> nn.Module:
+    """``torch.nn.utils.spectral_norm`` (same arguments, buffers
+    ``weight_orig`` / ``weight_u`` / ``weight_v``, state-dict keys of the
+    official checkpoints) with the :class:`AutocastFreeSpectralNorm` hook.
+
+    Returns:
+        ``module``, with the hook registered.
+
+    Raises:
+        RuntimeError: ``module`` already has spectral norm on ``name``
+            (torch's own check).
+    """
+    module = nn.utils.spectral_norm(module, name, n_power_iterations, eps,
+                                    dim)
+    for hook in module._forward_pre_hooks.values():
+        if type(hook) is SpectralNorm and hook.name == name:
+            hook.__class__ = AutocastFreeSpectralNorm
+    return module
 
 
 @torch.no_grad()
