@@ -260,3 +260,23 @@ def test_fake_official_root_runs_through_the_worker(tmp_path):
     assert argv['--ngf'] == '16' and argv['--batchSize'] == '2'
     assert argv['--crop_size'] == '64' and argv['--label_nc'] == '6'
     assert json.loads(out.read_text())['results'][0]['variant'] == 'official'
+
+
+def test_our_variants_take_cudnn_autotuning_from_the_config():
+    """As the Runner: env_cfg.cudnn_benchmark (the official pix2pixHD turns
+    it on in its own process; a like-for-like GPU run sets it for ours)."""
+    import torch
+    tool = load_tool()
+    tiny = ['model.generator.ngf=2', 'model.discriminator.ndf=4',
+            "model.losses.vgg.layers=['relu1_1']",
+            'model.losses.vgg.layer_weights=[1.0]']
+    saved = torch.backends.cudnn.benchmark
+    try:
+        for flag in (True, False):
+            args = tool.parse_args([
+                SPADE_SYN, '--size', '32x32', '--cfg-options', *tiny,
+                f'env_cfg.cudnn_benchmark={flag}'])
+            tool._build(args, ['fp32'], 'cpu')
+            assert torch.backends.cudnn.benchmark is flag
+    finally:
+        torch.backends.cudnn.benchmark = saved

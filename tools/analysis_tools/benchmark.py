@@ -242,6 +242,11 @@ def _build(args, tokens, device):
     from mmsemsyn.utils import register_all_modules
     register_all_modules()
     cfg = _load_cfg(args, tokens)
+    # cuDNN autotuning as the Runner sets it from the config (off in our
+    # configs; the official pix2pixHD turns it on in its own process):
+    # --cfg-options env_cfg.cudnn_benchmark=True for a like-for-like run.
+    torch.backends.cudnn.benchmark = bool(
+        cfg.get('env_cfg', {}).get('cudnn_benchmark', False))
     model_cfg = _without_pretrained(cfg.model.to_dict())
     if model_cfg.get('pretrained_global'):
         model_cfg['pretrained_global'] = None

@@ -26,8 +26,11 @@
 # method's eager run gets the variant "official" first (benchmark.py
 # --variant official --official-root DIR), so its table's speed-up column
 # is ours / official throughput and the summary prints fp32 / official.
-# The official code runs as it is (fp32; the official pix2pixHD sets
-# cudnn.benchmark itself).
+# The official code runs as it is (fp32). The official pix2pixHD turns
+# cuDNN autotuning on (torch.backends.cudnn.benchmark) in its process; our
+# configs leave it off (env_cfg.cudnn_benchmark, which benchmark.py applies
+# as the Runner does): EXTRA_ARGS="--cfg-options env_cfg.cudnn_benchmark=True"
+# gives ours the same.
 set -u
 cd "$(dirname "$0")/../.."
 BUDGET_S=${BUDGET_S:-420}
