@@ -139,7 +139,10 @@ def official_context(root: str, argv: List[str], device: str):
       weights: nothing is downloaded);
     - on the CPU, ``Tensor.cuda`` and ``Module.cuda`` return their object
       unchanged, for the whole life of the process (the official forward
-      passes call ``.cuda()`` too, so this is not undone).
+      passes call ``.cuda()`` too, so this is not undone);
+    - ``torch.optim.Adam`` takes the official TTUR branch's hard-coded
+      ``betas=(0, 0.9)`` (an int next to a float, which torch >= 2 refuses)
+      as ``(0.0, 0.9)``: the same optimiser.
     """
     import torch
     import torchvision
@@ -148,6 +151,13 @@ def official_context(root: str, argv: List[str], device: str):
         if name.split('.')[0] in OFFICIAL_PACKAGES:
             del sys.modules[name]
     saved_argv, saved_path = sys.argv, list(sys.path)
+    saved_adam = torch.optim.Adam
+
+    class Adam(saved_adam):
+        def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), **kwargs):
+            super().__init__(params, lr=lr,
+                             betas=tuple(float(b) for b in betas), **kwargs)
+
     saved_vgg = {k: getattr(torchvision.models, k)
                  for k in ('vgg16', 'vgg19')}
 
@@ -164,9 +174,11 @@ def official_context(root: str, argv: List[str], device: str):
     sys.argv = ['train.py'] + list(argv)
     for k, fn in saved_vgg.items():
         setattr(torchvision.models, k, random_vgg(fn))
+    torch.optim.Adam = Adam
     try:
         yield
     finally:
+        torch.optim.Adam = saved_adam
         sys.argv = saved_argv
         for k, fn in saved_vgg.items():
             setattr(torchvision.models, k, fn)
