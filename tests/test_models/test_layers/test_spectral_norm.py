@@ -93,3 +93,15 @@ def test_no_casts_of_the_weight_under_cuda_autocast():
     # torch's hook: mv casts W and the vector (3 mv), dot casts back
     assert n_ref >= 6
     assert n_ours == 0 and dtype == torch.float32
+
+
+def test_spade_blocks_and_patchgan_use_it():
+    from mmsemsyn.models.discriminators.patchgan import PatchDiscriminator
+    from mmsemsyn.models.layers.spade import SPADEResBlock
+    for net in (SPADEResBlock(4, 8, 3),
+                PatchDiscriminator(3, ndf=4, spectral_norm=True)):
+        hooks = [h for m in net.modules()
+                 for h in m._forward_pre_hooks.values()
+                 if isinstance(h, SpectralNorm)]
+        assert hooks and all(
+            type(h) is AutocastFreeSpectralNorm for h in hooks)
