@@ -131,7 +131,8 @@ def checkpoints_dir() -> str:
 def official_context(root: str, argv: List[str], device: str):
     """Import and build official code from ``root`` with ``argv``.
 
-    - ``root`` first on ``sys.path``; previously imported modules named
+    - ``root`` first on ``sys.path`` (it stays there: the official step may
+      import lazily); previously imported modules named
       like the official packages (``models``, ``options``, ...) are dropped
       from ``sys.modules`` so the official ones are imported;
     - ``sys.argv`` = ``['train.py'] + argv`` (the official parser reads it);
@@ -150,7 +151,7 @@ def official_context(root: str, argv: List[str], device: str):
     for name in list(sys.modules):
         if name.split('.')[0] in OFFICIAL_PACKAGES:
             del sys.modules[name]
-    saved_argv, saved_path = sys.argv, list(sys.path)
+    saved_argv = sys.argv
     saved_adam = torch.optim.Adam
 
     class Adam(saved_adam):
@@ -182,9 +183,6 @@ def official_context(root: str, argv: List[str], device: str):
         sys.argv = saved_argv
         for k, fn in saved_vgg.items():
             setattr(torchvision.models, k, fn)
-        sys.path[:] = saved_path
-        # the official modules stay importable by the step (lazy imports)
-        sys.path.insert(0, osp.abspath(root))
 
 
 def official_batch(data: dict, device: str) -> dict:
