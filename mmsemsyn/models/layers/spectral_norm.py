@@ -36,7 +36,9 @@ class AutocastFreeSpectralNorm(SpectralNorm):
     def compute_weight(self, module: nn.Module,
                        do_power_iteration: bool) -> torch.Tensor:
         device_type = getattr(module, self.name + '_orig').device.type
-        if torch.is_autocast_enabled(device_type):
+        # meta tensors (state-dict listings) have no autocast to ask about
+        if torch.amp.is_autocast_available(device_type) and \
+                torch.is_autocast_enabled(device_type):
             with torch.autocast(device_type, enabled=False):
                 return super().compute_weight(module, do_power_iteration)
         return super().compute_weight(module, do_power_iteration)

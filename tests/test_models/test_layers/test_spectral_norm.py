@@ -105,3 +105,11 @@ def test_spade_blocks_and_patchgan_use_it():
                  if isinstance(h, SpectralNorm)]
         assert hooks and all(
             type(h) is AutocastFreeSpectralNorm for h in hooks)
+
+
+def test_meta_device_forward():
+    """Meta tensors (the official state-dict listings) have no autocast."""
+    with torch.device('meta'):
+        conv = spectral_norm(nn.Conv2d(3, 4, 3))
+        out = conv(torch.empty(1, 3, 8, 8))
+    assert out.shape == (1, 4, 6, 6) and out.device.type == 'meta'
