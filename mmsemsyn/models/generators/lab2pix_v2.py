@@ -38,7 +38,8 @@ def upsampled_conv(head: nn.Sequential, x: torch.Tensor,
     Whether the conv library sums each pixel's products in the same order
     on the smaller map depends on the shape (oneDNN on this CPU: the same
     bits from a 6x12 map up, not below), so the result is compared once
-    with ``head(x)`` per shape / device / dtype / thread count, and the
+    with ``head(x)`` per shape / device / dtype / memory format / autocast
+    dtype / thread count, and the
     full-size conv is kept where they differ: the output is always
     ``head(x)``, bit for bit.
 
@@ -61,8 +62,12 @@ def upsampled_conv(head: nn.Sequential, x: torch.Tensor,
             and conv.padding_mode == 'zeros'):
         return head(x)
     s = int(s)
-    key = (tuple(x.shape), s, tuple(conv.weight.shape), x.device.type,
-           x.dtype, torch.get_num_threads())
+    dev = x.device.type
+    autocast = torch.get_autocast_dtype(dev) \
+        if torch.is_autocast_enabled(dev) else None
+    # everything that may make the library pick another conv kernel
+    key = (tuple(x.shape), s, tuple(conv.weight.shape), dev, x.dtype,
+           x.is_contiguous(), autocast, torch.get_num_threads())
     if checked.get(key) is False:
         return head(x)
     y = conv(F.interpolate(x, scale_factor=3.0, mode='nearest'))
