@@ -53,7 +53,7 @@ import os.path as osp
 import sys
 import time
 from contextlib import ExitStack, contextmanager
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from benchmark import _batch, _build  # noqa: E402
@@ -152,8 +152,10 @@ def _module_stack(stack: List[str]):
     """Global forward hooks that keep ``stack`` = the labels of the modules
     whose forward is running, innermost last. The pre-hook runs before a
     module's own pre-hooks (spectral norm's ``W / sigma``)."""
-    from torch.nn.modules.module import (register_module_forward_hook,
-                                         register_module_forward_pre_hook)
+    from torch.nn.modules.module import (
+        register_module_forward_hook,
+        register_module_forward_pre_hook,
+    )
 
     def pre(module, args):
         stack.append(_module_label(module))

@@ -44,6 +44,7 @@ from mmsemsyn.models.layers.option_names import (
     renamed_options,
 )
 from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
+from mmsemsyn.models.layers.spectral_norm import spectral_norm as sn_conv
 from mmsemsyn.models.layers.weight_init import (
     BaseNetwork,
     normal_conv_init,
@@ -191,7 +192,7 @@ class HierarchicalPerceptualDiscriminator(BaseNetwork):
         conv = nn.Conv2d(cin, cout, kernel_size, stride, padding,
                          bias=not self.spectral_norm)
         if self.spectral_norm:
-            conv = nn.utils.spectral_norm(conv)
+            conv = sn_conv(conv)
         return nn.Sequential(conv, build_norm_layer(self.norm, cout),
                              nn.LeakyReLU(0.2))
 

@@ -6,8 +6,10 @@ import torch.nn as nn
 
 from mmsemsyn.models.layers.norm import build_norm_layer
 from mmsemsyn.models.layers.option_names import renamed_options
+from mmsemsyn.models.layers.spectral_norm import settle_spectral_norm
 from mmsemsyn.models.layers.spectral_norm import (
-    settle_spectral_norm, spectral_norm as _spectral_norm)
+    spectral_norm as _spectral_norm,
+)
 from mmsemsyn.models.layers.weight_init import BaseNetwork, normal_init_weights
 from mmsemsyn.registry import MODELS
 

@@ -7,6 +7,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmsemsyn.models.layers.option_names import renamed_options
+from mmsemsyn.models.layers.spectral_norm import spectral_norm
 from mmsemsyn.models.layers.weight_init import (
     BaseNetwork,
     xavier_init_weights,
@@ -17,7 +18,7 @@ from mmsemsyn.registry import MODELS
 def _sn_in_conv(cin: int, cout: int) -> nn.Sequential:
     # 'spectralinstance': spectral-normed conv whose bias is dropped (the
     # InstanceNorm right after it cancels any bias), then IN(affine=False).
-    conv = nn.utils.spectral_norm(nn.Conv2d(cin, cout, 3, 2, 1, bias=False))
+    conv = spectral_norm(nn.Conv2d(cin, cout, 3, 2, 1, bias=False))
     return nn.Sequential(conv, nn.InstanceNorm2d(cout, affine=False))
 
 

@@ -17,6 +17,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from mmsemsyn.models.layers.spectral_norm import spectral_norm as sn_conv
 from mmsemsyn.registry import MODELS
 from .spade import SPADE, SPADEResBlock
 
@@ -155,7 +156,7 @@ class GlobalLabelEncoder(nn.Module):
         cin, cout = in_channels, base_channels
         for i in range(num_scales):
             layers += [
-                nn.utils.spectral_norm(
+                sn_conv(
                     nn.Conv2d(cin, cout, 3, stride=1 if i == 0 else 2,
                               padding=1)),
                 nn.LeakyReLU(0.2)

@@ -8,9 +8,11 @@ import torch.nn as nn
 from torch.nn.utils.spectral_norm import SpectralNorm
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from mmsemsyn.models.layers.spectral_norm import (AutocastFreeSpectralNorm,
-                                                  settle_spectral_norm,
-                                                  spectral_norm)
+from mmsemsyn.models.layers.spectral_norm import (
+    AutocastFreeSpectralNorm,
+    settle_spectral_norm,
+    spectral_norm,
+)
 
 
 def _pair():
@@ -95,11 +97,23 @@ def test_no_casts_of_the_weight_under_cuda_autocast():
     assert n_ours == 0 and dtype == torch.float32
 
 
-def test_spade_blocks_and_patchgan_use_it():
+def test_every_spectral_norm_network_uses_it():
+    from mmsemsyn.models.discriminators.hierarchical_perceptual import (
+        HierarchicalPerceptualDiscriminator,
+    )
     from mmsemsyn.models.discriminators.patchgan import PatchDiscriminator
+    from mmsemsyn.models.encoders.spade_vae_encoder import SPADEVAEEncoder
+    from mmsemsyn.models.layers.dg_norm import GlobalLabelEncoder
     from mmsemsyn.models.layers.spade import SPADEResBlock
     for net in (SPADEResBlock(4, 8, 3),
-                PatchDiscriminator(3, ndf=4, spectral_norm=True)):
+                PatchDiscriminator(3, ndf=4, spectral_norm=True),
+                HierarchicalPerceptualDiscriminator(
+                    6, num_levels=1, ndf=4, feat_channels=8,
+                    vgg_pretrained=False),
+                GlobalLabelEncoder(3, 4, base_channels=4, num_scales=3,
+                                   max_channels=8),
+                SPADEVAEEncoder(nef=4, z_dim=8, crop_size=64,
+                                input_size=64)):
         hooks = [h for m in net.modules()
                  for h in m._forward_pre_hooks.values()
                  if isinstance(h, SpectralNorm)]
