@@ -28,8 +28,8 @@ Running it here, without touching the official files (see
 import contextlib
 from typing import List
 
-from .lggan import (
-    _get,
+from .common import (
+    cfg_get,
     check_root,
     checkpoints_dir,
     count_params,
@@ -74,75 +74,75 @@ def official_argv(cfg, args) -> List[str]:
     """
     m = cfg.model
     g, d = m.generator, m.discriminator
-    dp = _get(m, 'data_preprocessor', {})
-    losses = _get(m, 'losses', {})
-    if not _get(g, 'use_global_encoder', True):
+    dp = cfg_get(m, 'data_preprocessor', {})
+    losses = cfg_get(m, 'losses', {})
+    if not cfg_get(g, 'use_global_encoder', True):
         raise ValueError('model.generator.use_global_encoder=False: the '
                          'official LabelComprehensiveGenerator always builds '
                          'its GlobalEncoder')
     for key, want in (('global_channels', 128), ('encoder_channels', 64),
                       ('out_channels', 3)):
-        if _get(g, key, want) != want:
-            raise ValueError(f'model.generator.{key}={_get(g, key)!r}: the '
+        if cfg_get(g, key, want) != want:
+            raise ValueError(f'model.generator.{key}={cfg_get(g, key)!r}: the '
                              f'official code hard-codes {want}')
-    norm = _get(g, 'norm', 'BN')
+    norm = cfg_get(g, 'norm', 'BN')
     if norm not in NORM_G:
         raise ValueError(f'model.generator.norm={norm!r}; maps from '
                          f'{sorted(NORM_G)}')
-    norm_g = ('spectral' if _get(g, 'spectral_norm', True) else '') + \
+    norm_g = ('spectral' if cfg_get(g, 'spectral_norm', True) else '') + \
         f'spade{NORM_G[norm]}3x3'
-    levels = tuple(_get(d, 'num_levels', (3, 2)))
+    levels = tuple(cfg_get(d, 'num_levels', (3, 2)))
     official_levels = tuple(max(1, 3 - n) for n in range(len(levels)))
     if levels != official_levels:
         raise ValueError(f'model.discriminator.num_levels={levels}: the '
                          f'official D_n has max(1, 3 - n) levels, i.e. '
                          f'{official_levels} for {len(levels)} scales')
-    sub = _get(d, 'discriminator', {})
+    sub = cfg_get(d, 'discriminator', {})
     for key, want in (('first_norm', False), ('pre_conv', True),
                       ('out_conv', True), ('vgg_input_range', 'imagenet')):
-        if _get(sub, key, want) != want:
+        if cfg_get(sub, key, want) != want:
             raise ValueError(f'model.discriminator.discriminator.{key}='
-                             f'{_get(sub, key)!r}: the official V2 D has '
+                             f'{cfg_get(sub, key)!r}: the official V2 D has '
                              f'{want!r}')
-    d_norm = _get(sub, 'norm', 'IN')
+    d_norm = cfg_get(sub, 'norm', 'IN')
     if d_norm not in NORM_D:
         raise ValueError(f'model.discriminator.discriminator.norm={d_norm!r}'
                          f'; maps from {sorted(k for k in NORM_D if k)}')
-    norm_d = ('spectral' if _get(sub, 'spectral_norm', True) else '') + \
+    norm_d = ('spectral' if cfg_get(sub, 'spectral_norm', True) else '') + \
         NORM_D[d_norm]
-    fg = _get(m, 'foreground_mask')
-    ids = _get(fg, 'background_ids')
+    fg = cfg_get(m, 'foreground_mask')
+    ids = cfg_get(fg, 'background_ids')
     if fg is None or ids not in DATASET_MODE:
         raise ValueError(
             f'model.foreground_mask={fg!r}: the official code always weighs '
             'the GAN terms with the foreground mask of a named dataset '
             f'(background_ids one of {sorted(DATASET_MODE)})')
-    gan = _get(losses, 'gan', {})
-    sharp = _get(losses, 'sharp')
+    gan = cfg_get(losses, 'gan', {})
+    sharp = cfg_get(losses, 'sharp')
     argv = ['--name', 'lab2pix_v2_benchmark',
             '--dataset_mode', DATASET_MODE[ids],
             '--checkpoints_dir', checkpoints_dir(),
             '--netG', 'labelcomprehensive',
-            '--label_nc', str(_get(dp, 'num_classes')),
+            '--label_nc', str(cfg_get(dp, 'num_classes')),
             *device_argv(args), *size_argv(args),
-            '--ngf', str(_get(g, 'ngf', 64)),
+            '--ngf', str(cfg_get(g, 'ngf', 64)),
             '--num_upsampling_layers',
-            _get(g, 'num_upsampling_layers', 'more'),
+            cfg_get(g, 'num_upsampling_layers', 'more'),
             '--norm_G', norm_g,
             '--netD', 'multiscale', '--netD_subarch', 'hie_per',
             '--num_D', str(len(levels)),
-            '--ndf', str(_get(d, 'ndf', 64)), '--norm_D', norm_d,
-            '--gan_mode', _get(gan, 'gan_type', 'hinge'),
-            '--lambda_foreground', repr(float(_get(fg, 'enhance_rate', 5.0))),
+            '--ndf', str(cfg_get(d, 'ndf', 64)), '--norm_D', norm_d,
+            '--gan_mode', cfg_get(gan, 'gan_type', 'hinge'),
+            '--lambda_foreground', repr(float(cfg_get(fg, 'enhance_rate', 5.0))),
             # the official D step always runs the blurred-real pass; a
             # config without the sharpness loss weighs it 0
             '--lambda_sharp',
-            repr(float(_get(sharp, 'loss_weight', 1.0)) if sharp else 0.0),
+            repr(float(cfg_get(sharp, 'loss_weight', 1.0)) if sharp else 0.0),
             *loss_weight(losses, 'feat', '--no_ganFeat_loss',
                          '--lambda_feat'),
             *loss_weight(losses, 'vgg', '--no_vgg_loss', '--lambda_vgg'),
             *ttur_argv(cfg)]
-    if not _get(dp, 'use_instance_edges', False):
+    if not cfg_get(dp, 'use_instance_edges', False):
         argv.append('--no_instance')
     return argv
 
@@ -196,7 +196,7 @@ def build(root: str, cfg, args, device: str):
         trainer = Pix2PixTrainer(opt)
     model = trainer.pix2pix_model_on_one_gpu
     model.to(device)
-    num_classes = int(_get(cfg.model.data_preprocessor, 'num_classes'))
+    num_classes = int(cfg_get(cfg.model.data_preprocessor, 'num_classes'))
     data = official_batch(synthetic_batch(args, num_classes), device)
     modules = [model.netG, model.netD]
     if hasattr(model, 'criterionVGG'):

@@ -21,7 +21,7 @@ exist for random weights).
 The official code is used unchanged. It calls ``.cuda()``,
 ``torch.cuda.FloatTensor`` and ``torch.cuda.ByteTensor`` unconditionally; on
 the CPU, :func:`cpu_tensor_types` points the two tensor types at their CPU
-versions and the shared context (:func:`official_runners.lggan.
+versions and the shared context (:func:`official_runners.common.
 official_context`) makes ``.cuda()`` a no-op and builds the VGG with random
 weights (nothing downloaded, as our variants), for the life of the worker
 process. Inference is built with ``TrainOptions`` too: the official
@@ -29,8 +29,8 @@ process. Inference is built with ``TrainOptions`` too: the official
 """
 from typing import List
 
-from .lggan import (
-    _get,
+from .common import (
+    cfg_get,
     check_root,
     checkpoints_dir,
     count_params,
@@ -52,20 +52,20 @@ def _optim_argv(cfg) -> List[str]:
     Raises:
         ValueError: G and D optimisers differ, or beta2 != 0.999.
     """
-    ow = _get(cfg, 'optim_wrapper')
-    g = _get(_get(ow, 'generator'), 'optimizer')
-    d = _get(_get(ow, 'discriminator'), 'optimizer')
+    ow = cfg_get(cfg, 'optim_wrapper')
+    g = cfg_get(cfg_get(ow, 'generator'), 'optimizer')
+    d = cfg_get(cfg_get(ow, 'discriminator'), 'optimizer')
     if g is None or d is None:
         raise ValueError('optim_wrapper needs generator.optimizer and '
                          'discriminator.optimizer (Adam)')
     sets = []
     for name, o in (('generator', g), ('discriminator', d)):
-        if _get(o, 'type') != 'Adam':
+        if cfg_get(o, 'type') != 'Adam':
             raise ValueError(f'optim_wrapper.{name}.optimizer.type is '
-                             f'{_get(o, "type")!r}; the official code uses '
+                             f'{cfg_get(o, "type")!r}; the official code uses '
                              'Adam')
-        betas = tuple(float(b) for b in _get(o, 'betas', (0.9, 0.999)))
-        sets.append((float(_get(o, 'lr')), betas))
+        betas = tuple(float(b) for b in cfg_get(o, 'betas', (0.9, 0.999)))
+        sets.append((float(cfg_get(o, 'lr')), betas))
     if sets[0] != sets[1]:
         raise ValueError(f'G (lr, betas) {sets[0]} != D {sets[1]}: the '
                          'official pix2pixHD uses one --lr / --beta1 for both')
@@ -91,31 +91,31 @@ def official_argv(cfg, args) -> List[str]:
     """
     m = cfg.model
     g, d = m.generator, m.discriminator
-    dp = _get(m, 'data_preprocessor', {})
-    losses = _get(m, 'losses', {})
-    num_classes = _get(dp, 'num_classes')
-    dontcare = _get(dp, 'dontcare_label') is not None
-    use_inst = bool(_get(dp, 'use_instance_edges', False))
-    enc = _get(m, 'encoder')
-    feat_num = _get(enc, 'feat_num', 0) if enc is not None else 0
+    dp = cfg_get(m, 'data_preprocessor', {})
+    losses = cfg_get(m, 'losses', {})
+    num_classes = cfg_get(dp, 'num_classes')
+    dontcare = cfg_get(dp, 'dontcare_label') is not None
+    use_inst = bool(cfg_get(dp, 'use_instance_edges', False))
+    enc = cfg_get(m, 'encoder')
+    feat_num = cfg_get(enc, 'feat_num', 0) if enc is not None else 0
     # the official has no dontcare option: its label_nc counts that channel
     label_nc = num_classes + int(dontcare)
-    in_ch = _get(g, 'in_channels')
+    in_ch = cfg_get(g, 'in_channels')
     if in_ch != label_nc + int(use_inst) + feat_num:
         raise ValueError(
             f'model.generator.in_channels={in_ch} but classes {num_classes} '
             f'+ dontcare {int(dontcare)} + instance edge {int(use_inst)} + '
             f'features {feat_num} = {label_nc + int(use_inst) + feat_num}')
-    norm = _get(g, 'norm', 'IN')
-    sub = _get(d, 'discriminator', {})
-    if norm not in NORM or _get(sub, 'norm', 'IN') != norm:
+    norm = cfg_get(g, 'norm', 'IN')
+    sub = cfg_get(d, 'discriminator', {})
+    if norm not in NORM or cfg_get(sub, 'norm', 'IN') != norm:
         raise ValueError(f'model.generator.norm={norm!r}, discriminator norm='
-                         f'{_get(sub, "norm", "IN")!r}: the official --norm '
+                         f'{cfg_get(sub, "norm", "IN")!r}: the official --norm '
                          f'is one of {sorted(NORM)} for both')
-    if _get(d, 'type') != 'MultiScaleDiscriminator' or \
-            _get(sub, 'type', 'PatchDiscriminator') != 'PatchDiscriminator' \
-            or _get(sub, 'spectral_norm', False) or \
-            _get(sub, 'padding', 2) != 2:
+    if cfg_get(d, 'type') != 'MultiScaleDiscriminator' or \
+            cfg_get(sub, 'type', 'PatchDiscriminator') != 'PatchDiscriminator' \
+            or cfg_get(sub, 'spectral_norm', False) or \
+            cfg_get(sub, 'padding', 2) != 2:
         raise ValueError('the official pix2pixHD D is a multiscale PatchGAN '
                          'without spectral norm, padding 2')
     h, w = args.hw
@@ -123,39 +123,39 @@ def official_argv(cfg, args) -> List[str]:
             checkpoints_dir(), '--label_nc', str(label_nc),
             *device_argv(args), '--batchSize', str(args.batch_size),
             '--loadSize', str(w), '--fineSize', str(w),
-            '--norm', NORM[norm], '--ngf', str(_get(g, 'ngf', 64))]
+            '--norm', NORM[norm], '--ngf', str(cfg_get(g, 'ngf', 64))]
     if not use_inst:
         argv.append('--no_instance')
-    gtype = _get(g, 'type')
+    gtype = cfg_get(g, 'type')
     if gtype == 'GlobalGenerator':
         argv += ['--netG', 'global',
-                 '--n_downsample_global', str(_get(g, 'n_downsampling', 3)),
-                 '--n_blocks_global', str(_get(g, 'n_blocks', 9))]
+                 '--n_downsample_global', str(cfg_get(g, 'n_downsampling', 3)),
+                 '--n_blocks_global', str(cfg_get(g, 'n_blocks', 9))]
     elif gtype == 'LocalEnhancer':
         argv += ['--netG', 'local',
                  '--n_downsample_global',
-                 str(_get(g, 'n_downsample_global', 3)),
-                 '--n_blocks_global', str(_get(g, 'n_blocks_global', 9)),
-                 '--n_local_enhancers', str(_get(g, 'n_local_enhancers', 1)),
-                 '--n_blocks_local', str(_get(g, 'n_blocks_local', 3))]
+                 str(cfg_get(g, 'n_downsample_global', 3)),
+                 '--n_blocks_global', str(cfg_get(g, 'n_blocks_global', 9)),
+                 '--n_local_enhancers', str(cfg_get(g, 'n_local_enhancers', 1)),
+                 '--n_blocks_local', str(cfg_get(g, 'n_blocks_local', 3))]
     else:
         raise ValueError(f'model.generator.type={gtype!r}; the official '
                          'pix2pixHD has GlobalGenerator and LocalEnhancer')
     if enc is not None:
         argv += ['--instance_feat', '--feat_num', str(feat_num),
-                 '--nef', str(_get(enc, 'nef', 16)),
-                 '--n_downsample_E', str(_get(enc, 'n_downsampling', 4))]
-    argv += ['--num_D', str(_get(d, 'num_D', 2)),
-             '--n_layers_D', str(_get(d, 'n_layers_D', 3)),
-             '--ndf', str(_get(d, 'ndf', 64))]
-    gan_type = _get(_get(losses, 'gan', {}), 'gan_type', 'lsgan')
+                 '--nef', str(cfg_get(enc, 'nef', 16)),
+                 '--n_downsample_E', str(cfg_get(enc, 'n_downsampling', 4))]
+    argv += ['--num_D', str(cfg_get(d, 'num_D', 2)),
+             '--n_layers_D', str(cfg_get(d, 'n_layers_D', 3)),
+             '--ndf', str(cfg_get(d, 'ndf', 64))]
+    gan_type = cfg_get(cfg_get(losses, 'gan', {}), 'gan_type', 'lsgan')
     if gan_type == 'vanilla':
         argv.append('--no_lsgan')
     elif gan_type != 'lsgan':
         raise ValueError(f'model.losses.gan.gan_type={gan_type!r}: the '
                          "official has lsgan and vanilla (--no_lsgan)")
-    feat, vgg = _get(losses, 'feat'), _get(losses, 'vgg')
-    weights = {float(_get(x, 'loss_weight', 1.0))
+    feat, vgg = cfg_get(losses, 'feat'), cfg_get(losses, 'vgg')
+    weights = {float(cfg_get(x, 'loss_weight', 1.0))
                for x in (feat, vgg) if x is not None}
     if len(weights) > 1:
         raise ValueError('losses.feat and losses.vgg weights differ; the '
@@ -220,7 +220,7 @@ def build(root: str, cfg, args, device: str):
     inner = getattr(model, 'module', model)  # DataParallel on a GPU
     inner.to(device)
     opt.use_encoded_image = True  # infer of a feature model (see above)
-    num_classes = _get(_get(cfg.model, 'data_preprocessor', {}),
+    num_classes = cfg_get(cfg_get(cfg.model, 'data_preprocessor', {}),
                        'num_classes')
     data = official_data(synthetic_batch(args, num_classes), device)
     from torch.autograd import Variable

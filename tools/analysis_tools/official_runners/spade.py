@@ -14,7 +14,7 @@ mode under ``no_grad`` (the official ``test.py`` call).
 ``root`` is a checkout of NVlabs/SPADE with
 ``models/networks/sync_batchnorm`` cloned in (as its README says). The
 official code is used unchanged; the shared SPADE-family context
-(:func:`official_runners.lggan.official_context`) makes ``.cuda()`` a no-op
+(:func:`official_runners.common.official_context`) makes ``.cuda()`` a no-op
 on the CPU and builds the VGG with random weights (nothing downloaded, as our
 variants). Inference is built with ``TrainOptions`` too: the official
 ``TestOptions`` path loads a checkpoint, and the generator forward is the
@@ -22,8 +22,8 @@ same.
 """
 from typing import List
 
-from .lggan import (
-    _get,
+from .common import (
+    cfg_get,
     check_root,
     checkpoints_dir,
     count_params,
@@ -61,12 +61,12 @@ def label_argv(cfg) -> List[str]:
         ValueError: ``semantic_nc`` does not add up.
     """
     m = cfg.model
-    dp = _get(m, 'data_preprocessor', {})
-    num_classes = _get(dp, 'num_classes')
-    use_inst = bool(_get(dp, 'use_instance_edges', False))
-    dontcare = _get(dp, 'dontcare_label') is not None
-    semantic_nc = _get(m.generator, 'semantic_nc',
-                       _get(m.generator, 'in_channels'))
+    dp = cfg_get(m, 'data_preprocessor', {})
+    num_classes = cfg_get(dp, 'num_classes')
+    use_inst = bool(cfg_get(dp, 'use_instance_edges', False))
+    dontcare = cfg_get(dp, 'dontcare_label') is not None
+    semantic_nc = cfg_get(m.generator, 'semantic_nc',
+                       cfg_get(m.generator, 'in_channels'))
     want = num_classes + int(dontcare) + int(use_inst)
     if semantic_nc != want:
         raise ValueError(
@@ -97,37 +97,37 @@ def official_argv(cfg, args) -> List[str]:
     """
     m = cfg.model
     g, d = m.generator, m.discriminator
-    losses = _get(m, 'losses', {})
-    if _get(g, 'type') != 'SPADEGenerator':
-        raise ValueError(f'model.generator.type={_get(g, "type")!r}; the '
+    losses = cfg_get(m, 'losses', {})
+    if cfg_get(g, 'type') != 'SPADEGenerator':
+        raise ValueError(f'model.generator.type={cfg_get(g, "type")!r}; the '
                          'official SPADE adapter maps SPADEGenerator')
-    if _get(g, 'spade_hidden', 128) != 128:
+    if cfg_get(g, 'spade_hidden', 128) != 128:
         raise ValueError(f'model.generator.spade_hidden='
-                         f'{_get(g, "spade_hidden")}: the official SPADE '
+                         f'{cfg_get(g, "spade_hidden")}: the official SPADE '
                          'hard-codes 128')
-    norm = _get(g, 'norm', 'BN')
+    norm = cfg_get(g, 'norm', 'BN')
     if norm not in NORM_G:
         raise ValueError(f'model.generator.norm={norm!r}; maps from '
                          f'{sorted(NORM_G)}')
-    norm_g = ('spectral' if _get(g, 'spectral_norm', True) else '') + \
+    norm_g = ('spectral' if cfg_get(g, 'spectral_norm', True) else '') + \
         f'spade{NORM_G[norm]}3x3'
-    sub = _get(d, 'discriminator', {})
-    if _get(d, 'type') != 'MultiScaleDiscriminator' or \
-            _get(sub, 'type', 'PatchDiscriminator') != 'PatchDiscriminator':
+    sub = cfg_get(d, 'discriminator', {})
+    if cfg_get(d, 'type') != 'MultiScaleDiscriminator' or \
+            cfg_get(sub, 'type', 'PatchDiscriminator') != 'PatchDiscriminator':
         raise ValueError('the official SPADE D is a multiscale PatchGAN '
                          '(MultiScaleDiscriminator of PatchDiscriminator), '
-                         f'got {_get(d, "type")!r}')
-    if _get(sub, 'padding', 2) != 2:
+                         f'got {cfg_get(d, "type")!r}')
+    if cfg_get(sub, 'padding', 2) != 2:
         raise ValueError(f'model.discriminator.discriminator.padding='
-                         f'{_get(sub, "padding")}: the official D pads 2')
-    d_norm = _get(sub, 'norm', 'IN')
+                         f'{cfg_get(sub, "padding")}: the official D pads 2')
+    d_norm = cfg_get(sub, 'norm', 'IN')
     if d_norm not in NORM_D:
         raise ValueError(f'model.discriminator.discriminator.norm='
                          f'{d_norm!r}; maps from '
                          f'{sorted(k for k in NORM_D if k)}')
-    norm_d = ('spectral' if _get(sub, 'spectral_norm', True) else '') + \
+    norm_d = ('spectral' if cfg_get(sub, 'spectral_norm', True) else '') + \
         NORM_D[d_norm]
-    gan_type = _get(_get(losses, 'gan', {}), 'gan_type', 'hinge')
+    gan_type = cfg_get(cfg_get(losses, 'gan', {}), 'gan_type', 'hinge')
     if gan_type not in GAN_MODE:
         raise ValueError(f'model.losses.gan.gan_type={gan_type!r}; maps '
                          f'from {sorted(GAN_MODE)}')
@@ -136,32 +136,32 @@ def official_argv(cfg, args) -> List[str]:
             '--checkpoints_dir', checkpoints_dir(), '--netG', 'spade',
             *label_argv(cfg), *device_argv(args), *size_argv(args),
             '--load_size', str(w),
-            '--ngf', str(_get(g, 'ngf', 64)),
+            '--ngf', str(cfg_get(g, 'ngf', 64)),
             '--num_upsampling_layers',
-            _get(g, 'num_upsampling_layers', 'normal'),
+            cfg_get(g, 'num_upsampling_layers', 'normal'),
             '--norm_G', norm_g,
-            '--netD', 'multiscale', '--num_D', str(_get(d, 'num_D', 2)),
+            '--netD', 'multiscale', '--num_D', str(cfg_get(d, 'num_D', 2)),
             # the official n_layers_D counts the stride-1 conv group too
-            '--n_layers_D', str(_get(d, 'n_layers_D', 3) + 1),
-            '--ndf', str(_get(d, 'ndf', 64)), '--norm_D', norm_d,
+            '--n_layers_D', str(cfg_get(d, 'n_layers_D', 3) + 1),
+            '--ndf', str(cfg_get(d, 'ndf', 64)), '--norm_D', norm_d,
             '--gan_mode', GAN_MODE[gan_type],
             *loss_weight(losses, 'feat', '--no_ganFeat_loss',
                          '--lambda_feat'),
             *loss_weight(losses, 'vgg', '--no_vgg_loss', '--lambda_vgg'),
             *ttur_argv(cfg)]
-    enc = _get(m, 'encoder')
+    enc = cfg_get(m, 'encoder')
     if enc is not None:
         # the official ConvEncoder's width is --ngf (there is no --nef use)
-        if _get(enc, 'nef', _get(g, 'ngf', 64)) != _get(g, 'ngf', 64):
-            raise ValueError(f'model.encoder.nef={_get(enc, "nef")} != '
-                             f'ngf {_get(g, "ngf", 64)}: the official '
+        if cfg_get(enc, 'nef', cfg_get(g, 'ngf', 64)) != cfg_get(g, 'ngf', 64):
+            raise ValueError(f'model.encoder.nef={cfg_get(enc, "nef")} != '
+                             f'ngf {cfg_get(g, "ngf", 64)}: the official '
                              'encoder width is ngf')
-        argv += ['--use_vae', '--z_dim', str(_get(g, 'z_dim', 256))]
-        kld = _get(losses, 'kld')
+        argv += ['--use_vae', '--z_dim', str(cfg_get(g, 'z_dim', 256))]
+        kld = cfg_get(losses, 'kld')
         if kld is not None:
-            argv += ['--lambda_kld', repr(float(_get(kld, 'loss_weight')))]
-    elif _get(g, 'head', 'seg') != 'seg':
-        raise ValueError(f'model.generator.head={_get(g, "head")!r} without '
+            argv += ['--lambda_kld', repr(float(cfg_get(kld, 'loss_weight')))]
+    elif cfg_get(g, 'head', 'seg') != 'seg':
+        raise ValueError(f'model.generator.head={cfg_get(g, "head")!r} without '
                          'an encoder: the official G starts from the '
                          "downsampled label map ('seg') unless --use_vae")
     return argv
@@ -187,7 +187,7 @@ def build(root: str, cfg, args, device: str):
         trainer = Pix2PixTrainer(opt)
     model = trainer.pix2pix_model_on_one_gpu
     model.to(device)
-    num_classes = _get(_get(cfg.model, 'data_preprocessor', {}),
+    num_classes = cfg_get(cfg_get(cfg.model, 'data_preprocessor', {}),
                        'num_classes')
     data = official_batch(synthetic_batch(args, num_classes), device)
     nets = dict(G=model.netG, D=model.netD, E=model.netE)
