@@ -58,7 +58,8 @@ def instance_mean_pool(feat: torch.Tensor, inst: torch.Tensor) -> torch.Tensor:
             values are one instance).
 
     Returns:
-        (B, C, H, W), same dtype and device as ``feat``.
+        (B, C, H, W), same dtype and device as ``feat`` (half and
+        bfloat16: computed in float32, rounded once).
 
     Raises:
         ValueError: if the instance map and the features differ in
@@ -77,7 +78,14 @@ def instance_mean_pool(feat: torch.Tensor, inst: torch.Tensor) -> torch.Tensor:
     starts[:, 1:] = (sorted_ids[:, 1:] != sorted_ids[:, :-1]).long()
     # segment (0.. per sample, ascending with the id) of every pixel
     segment = torch.empty_like(starts).scatter_(1, order, starts.cumsum(1) - 1)
+    # Half/bfloat16 features are summed and counted in float32 and the
+    # means rounded once, as torch.mean accumulates (the former loop, the
+    # official code): scatter_add in the feature's own dtype rounds after
+    # every add on CUDA (atomics), so a count would stop at 256 (bf16) or
+    # 2048 (fp16) pixels and the means of larger instances be wrong.
     flat = feat.reshape(b, c, h * w)
+    if flat.dtype in (torch.float16, torch.bfloat16):
+        flat = flat.float()
     index = segment[:, None].expand(b, c, h * w)
     # H*W slots per sample: the most segments there can be
     sums = flat.new_zeros(b, c, h * w).scatter_add(2, index, flat)
@@ -86,7 +94,7 @@ def instance_mean_pool(feat: torch.Tensor, inst: torch.Tensor) -> torch.Tensor:
     # Unused slots have count 0; clamp so they hold 0, not NaN (which the
     # backward of the division would carry).
     means = sums / counts.clamp(min=1)
-    return means.gather(2, index).view(b, c, h, w)
+    return means.gather(2, index).view(b, c, h, w).to(feat.dtype)
 
 
 @MODELS.register_module()

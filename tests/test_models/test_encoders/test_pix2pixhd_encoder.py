@@ -37,6 +37,23 @@ def test_instance_mean_pool_matches_loop_and_gradients():
     assert torch.allclose(feat.grad, torch.ones_like(feat))
 
 
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
+def test_instance_mean_pool_half_types_accumulate_in_float(dtype):
+    """Half/bfloat16 features (autocast): sums and counts in float32, the
+    mean rounded once, as torch.mean does in the official loop; the
+    instance of 3000 pixels is past where a count kept in bfloat16 (256) or
+    float16 (2048) stops growing (CUDA's scatter_add adds in the tensor's
+    dtype)."""
+    torch.manual_seed(0)
+    feat = torch.randn(2, 4, 48, 64).to(dtype)
+    inst = torch.randint(0, 5, (2, 48, 64))
+    inst[0, :, :60] = 7  # 2880 pixels
+    out = instance_mean_pool(feat, inst)
+    assert out.dtype == dtype
+    assert torch.equal(out, loop_mean_pool(feat, inst))
+    assert torch.equal(out, loop_mean_pool(feat.float(), inst).to(dtype))
+
+
 def test_instance_mean_pool_reads_nothing_on_the_host(monkeypatch):
     """The training step must not wait for the device (issue 14): no
     unique / item / bool on a tensor while pooling."""
