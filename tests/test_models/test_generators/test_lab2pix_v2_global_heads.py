@@ -102,3 +102,35 @@ def test_training_and_autograd_forwards_keep_the_full_heads():
     g.eval()
     g(seg)  # autograd on
     assert g._head_checks == {}
+
+
+def test_degenerate_first_batch_or_weights_cannot_pass_a_shape():
+    """An all-zero first map (or zero weights, loaded later) gives the same
+    bits on both paths whatever the summation order; the verdict also asks
+    seeded random probes, so every later batch still equals ``head(x)``
+    (oneDNN on a CPU sums several of these shapes differently)."""
+    with torch.no_grad():
+        for s in (4, 5, 8):
+            for hw in ((1, 1), (2, 3), (2, 4), (3, 5), (4, 8)):
+                h = head(s, cin=64, cout=32)
+                checked = {}
+                upsampled_conv(h, torch.zeros(1, 64, *hw), checked)
+                x = torch.randn(1, 64, *hw)
+                assert torch.equal(upsampled_conv(h, x, checked), h(x))
+                state = {k: v.clone() for k, v in h.state_dict().items()}
+                for p in h.parameters():
+                    p.zero_()
+                checked = {}
+                upsampled_conv(h, x, checked)
+                h.load_state_dict(state)
+                assert torch.equal(upsampled_conv(h, x, checked), h(x))
+
+
+def test_verdict_leaves_the_global_rng_alone():
+    h, x = head(8), torch.randn(1, 16, 2, 4)
+    torch.manual_seed(3)
+    with torch.no_grad():
+        upsampled_conv(h, x, {})
+    after = torch.rand(3)
+    torch.manual_seed(3)
+    assert torch.equal(torch.rand(3), after)
