@@ -242,3 +242,37 @@ def make_step(trainer, data: dict, mode: str):
             with torch.no_grad():
                 model(d, mode='inference')
     return step
+
+
+def build_trainer_run(root: str, argv: List[str], args, device: str,
+                      num_classes: int, patches=contextlib.nullcontext):
+    """The official ``Pix2PixTrainer`` of a SPADE-derived code base (SPADE,
+    LGGAN, Lab2Pix-V2) as an :class:`OfficialRun`: ``argv`` parsed by the
+    official ``TrainOptions`` (its option table printout swallowed), the
+    trainer built on random weights under :func:`official_context` and
+    ``patches()`` (an extra context, e.g. a single-process DDP stand-in),
+    the synthetic batch of ``num_classes`` ids, ``step`` from
+    :func:`make_step`, parameter counts of G, D and (SPADE-VAE) E.
+    """
+    import io
+
+    import torch
+
+    from . import OfficialRun
+    torch.manual_seed(args.seed)
+    with official_context(root, argv, device), patches(), \
+            contextlib.redirect_stdout(io.StringIO()):
+        from options.train_options import TrainOptions
+        from trainers.pix2pix_trainer import Pix2PixTrainer
+        opt = TrainOptions().parse()
+        trainer = Pix2PixTrainer(opt)
+    model = trainer.pix2pix_model_on_one_gpu
+    model.to(device)
+    data = official_batch(synthetic_batch(args, num_classes), device)
+    nets = dict(G=model.netG, D=model.netD,
+                E=getattr(model, 'netE', None))
+    modules = [n for n in nets.values() if n is not None]
+    if hasattr(model, 'criterionVGG'):
+        modules.append(model.criterionVGG)
+    return OfficialRun(step=make_step(trainer, data, args.mode),
+                       modules=modules, num_params=count_params(**nets))

@@ -29,17 +29,13 @@ import contextlib
 from typing import List
 
 from .common import (
+    build_trainer_run,
     cfg_get,
     check_root,
     checkpoints_dir,
-    count_params,
     device_argv,
     loss_weight,
-    make_step,
-    official_batch,
-    official_context,
     size_argv,
-    synthetic_batch,
     ttur_argv,
 )
 
@@ -179,28 +175,9 @@ def build(root: str, cfg, args, device: str):
             module of the dataset_mode the config maps to).
         ValueError: see :func:`official_argv`.
     """
-    import io
-
-    import torch
-
-    from . import OfficialRun
     argv = official_argv(cfg, args)
     mode = argv[argv.index('--dataset_mode') + 1]
     check_root(root, LAB2PIX_V2_FILES + (f'data/{mode}_dataset.py',))
-    torch.manual_seed(args.seed)
-    with official_context(root, argv, device), _single_process(), \
-            contextlib.redirect_stdout(io.StringIO()):
-        from options.train_options import TrainOptions
-        from trainers.pix2pix_trainer import Pix2PixTrainer
-        opt = TrainOptions().parse()
-        trainer = Pix2PixTrainer(opt)
-    model = trainer.pix2pix_model_on_one_gpu
-    model.to(device)
     num_classes = int(cfg_get(cfg.model.data_preprocessor, 'num_classes'))
-    data = official_batch(synthetic_batch(args, num_classes), device)
-    modules = [model.netG, model.netD]
-    if hasattr(model, 'criterionVGG'):
-        modules.append(model.criterionVGG)
-    return OfficialRun(
-        step=make_step(trainer, data, args.mode), modules=modules,
-        num_params=count_params(G=model.netG, D=model.netD))
+    return build_trainer_run(root, argv, args, device, num_classes,
+                             patches=_single_process)

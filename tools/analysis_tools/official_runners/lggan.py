@@ -23,21 +23,16 @@ unconditionally) and builds torchvision's VGGs with random weights
 The SPADE-family helpers (context, batch conversion, parameter counts) are
 in :mod:`official_runners.common`.
 """
-import contextlib
 from typing import List
 
 from .common import (
+    build_trainer_run,
     cfg_get,
     check_root,
     checkpoints_dir,
-    count_params,
     device_argv,
     loss_weight,
-    make_step,
-    official_batch,
-    official_context,
     size_argv,
-    synthetic_batch,
     ttur_argv,
 )
 
@@ -149,27 +144,7 @@ def build(root: str, cfg, args, device: str):
         FileNotFoundError: ``root`` lacks an official file.
         ValueError: see :func:`official_argv`.
     """
-    import io
-
-    import torch
-
-    from . import OfficialRun
     check_root(root, LGGAN_FILES)
-    argv = official_argv(cfg, args)
-    torch.manual_seed(args.seed)
-    # the official parser prints its whole option table
-    with official_context(root, argv, device), \
-            contextlib.redirect_stdout(io.StringIO()):
-        from options.train_options import TrainOptions
-        from trainers.pix2pix_trainer import Pix2PixTrainer
-        opt = TrainOptions().parse()
-        trainer = Pix2PixTrainer(opt)
-    model = trainer.pix2pix_model_on_one_gpu
-    model.to(device)
-    data = official_batch(synthetic_batch(args, 35), device)
-    modules = [model.netG, model.netD]
-    if hasattr(model, 'criterionVGG'):
-        modules.append(model.criterionVGG)
-    return OfficialRun(
-        step=make_step(trainer, data, args.mode), modules=modules,
-        num_params=count_params(G=model.netG, D=model.netD))
+    # conv1 of the official generator is hard-coded to 35 + 1 channels
+    return build_trainer_run(root, official_argv(cfg, args), args, device,
+                             num_classes=35)

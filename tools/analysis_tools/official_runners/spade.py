@@ -23,17 +23,13 @@ same.
 from typing import List
 
 from .common import (
+    build_trainer_run,
     cfg_get,
     check_root,
     checkpoints_dir,
-    count_params,
     device_argv,
     loss_weight,
-    make_step,
-    official_batch,
-    official_context,
     size_argv,
-    synthetic_batch,
     ttur_argv,
 )
 
@@ -174,23 +170,8 @@ def build(root: str, cfg, args, device: str):
         FileNotFoundError: ``root`` lacks an official SPADE file.
         ValueError: see :func:`official_argv`.
     """
-    import torch
-
-    from . import OfficialRun
     check_root(root, SPADE_FILES)
     argv = official_argv(cfg, args)
-    torch.manual_seed(args.seed)
-    with official_context(root, argv, device):
-        from options.train_options import TrainOptions
-        from trainers.pix2pix_trainer import Pix2PixTrainer
-        opt = TrainOptions().parse()
-        trainer = Pix2PixTrainer(opt)
-    model = trainer.pix2pix_model_on_one_gpu
-    model.to(device)
     num_classes = cfg_get(cfg_get(cfg.model, 'data_preprocessor', {}),
-                       'num_classes')
-    data = official_batch(synthetic_batch(args, num_classes), device)
-    nets = dict(G=model.netG, D=model.netD, E=model.netE)
-    return OfficialRun(step=make_step(trainer, data, args.mode),
-                       modules=[n for n in nets.values() if n is not None],
-                       num_params=count_params(**nets))
+                          'num_classes')
+    return build_trainer_run(root, argv, args, device, num_classes)
