@@ -85,3 +85,20 @@ def test_variants_and_table():
     cpu = tool.format_table([base, dict(base, variant='bf16',
                                         cpu_median_s=0.5)], None, 'cpu')
     assert cpu.splitlines()[4].split()[-1] == '2.00x'
+
+
+def test_set_size_gives_aspect_ratio_only_to_modules_that_take_it():
+    """SPADE's VAE encoder takes crop_size (its depth) but no aspect_ratio;
+    the generator takes both (its latent size)."""
+    from mmsemsyn.registry import MODELS
+    from mmsemsyn.utils import register_all_modules
+    register_all_modules()
+    tool = load_tool()
+    cfg = dict(type='SPADEGAN',
+               generator=dict(type='SPADEGenerator', crop_size=256),
+               encoder=dict(type='SPADEVAEEncoder', crop_size=256))
+    tool._set_size(cfg, 64, 128, MODELS)
+    assert cfg['generator'] == dict(type='SPADEGenerator', crop_size=128,
+                                    aspect_ratio=2.0)
+    assert cfg['encoder'] == dict(type='SPADEVAEEncoder', crop_size=128)
+    MODELS.build(cfg['encoder'])  # was a TypeError on aspect_ratio

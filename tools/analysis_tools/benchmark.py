@@ -164,18 +164,30 @@ def parse_args(argv=None):
 
 
 # ---- one variant, in this process ---------------------------------------
-def _set_size(cfg, h: int, w: int):
+def _set_size(cfg, h: int, w: int, registry=None):
     """Generators/encoders with a latent size fixed by ``crop_size`` /
-    ``aspect_ratio`` (SPADE, LGGAN, Lab2Pix-V2) get ``--size``."""
+    ``aspect_ratio`` (SPADE, LGGAN, Lab2Pix-V2) get ``--size``; a module
+    that takes ``crop_size`` alone (SPADE's VAE encoder: its depth) gets the
+    width, as the official ``--crop_size``."""
+    import inspect
     if isinstance(cfg, dict):
         if cfg.get('crop_size') is not None:
             cfg['crop_size'] = w
-            cfg['aspect_ratio'] = w / h
+            params = {}
+            cls = registry.get(cfg['type']) if registry is not None and \
+                isinstance(cfg.get('type'), str) else None
+            if cls is not None:
+                try:
+                    params = inspect.signature(cls).parameters
+                except (TypeError, ValueError):
+                    params = {}
+            if 'aspect_ratio' in cfg or 'aspect_ratio' in params:
+                cfg['aspect_ratio'] = w / h
         for v in cfg.values():
-            _set_size(v, h, w)
+            _set_size(v, h, w, registry)
     elif isinstance(cfg, (list, tuple)):
         for v in cfg:
-            _set_size(v, h, w)
+            _set_size(v, h, w, registry)
 
 
 def _no_download(cfg, registry):
@@ -251,7 +263,7 @@ def _build(args, tokens, device):
     if model_cfg.get('pretrained_global'):
         model_cfg['pretrained_global'] = None
     _no_download(model_cfg, MODELS)
-    _set_size(model_cfg, *args.hw)
+    _set_size(model_cfg, *args.hw, MODELS)
     if 'compile' in tokens:
         model_cfg['compile_networks'] = True
     if 'cl' in tokens or 'channels-last' in tokens:
