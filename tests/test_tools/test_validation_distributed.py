@@ -20,21 +20,30 @@ from mmsemsyn.engine.launch import (close_process_group,
                                     setup_cpu_distributed)
 from mmsemsyn.utils import register_all_modules
 
-register_all_modules(init_default_scope=False)
-cfg = Config.fromfile(sys.argv[1])
-cfg.work_dir = sys.argv[2]
-# Outside training there is no best checkpoint to keep.
-cfg.default_hooks.checkpoint.save_best = None
-cfg.launcher = 'pytorch' if 'RANK' in os.environ else 'none'
-if cfg.launcher != 'none':
-    setup_cpu_distributed(cfg)
-    init_cpu_process_group(cfg)
-runner = Runner.from_cfg(cfg)
-metrics = runner.val()
-if runner.rank == 0:
-    with open(sys.argv[3], 'w') as f:
-        json.dump(metrics, f)
-close_process_group()
+
+def main():
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(sys.argv[1])
+    cfg.work_dir = sys.argv[2]
+    # Outside training there is no best checkpoint to keep.
+    cfg.default_hooks.checkpoint.save_best = None
+    cfg.launcher = 'pytorch' if 'RANK' in os.environ else 'none'
+    if cfg.launcher != 'none':
+        setup_cpu_distributed(cfg)
+        init_cpu_process_group(cfg)
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.val()
+    if runner.rank == 0:
+        with open(sys.argv[3], 'w') as f:
+            json.dump(metrics, f)
+    close_process_group()
+
+
+# In a function, as in tools/test.py: the runner (and the DDP wrapper that
+# holds the gloo group) is freed when main() returns, not during interpreter
+# finalisation, where freeing gloo's pending work objects can abort
+# ("terminate called without an active exception") after all work is done.
+main()
 '''
 
 # 5 validation samples in batches of 2: 2 processes pad the last batch
