@@ -276,3 +276,27 @@ def build_trainer_run(root: str, argv: List[str], args, device: str,
         modules.append(model.criterionVGG)
     return OfficialRun(step=make_step(trainer, data, args.mode),
                        modules=modules, num_params=count_params(**nets))
+
+
+def norm_g_option(g, norms: Dict) -> str:
+    """The official ``--norm_G`` of a SPADE-derived generator config
+    (``[spectral]spade<norm>3x3``); ``norms`` maps our norm names to the
+    code base's. Raises ValueError naming the key for an unmapped norm."""
+    norm = cfg_get(g, 'norm', 'BN')
+    if norm not in norms:
+        raise ValueError(f'model.generator.norm={norm!r}; maps from '
+                         f'{sorted(norms)}')
+    return ('spectral' if cfg_get(g, 'spectral_norm', True) else '') + \
+        f'spade{norms[norm]}3x3'
+
+
+def norm_d_option(sub, norms: Dict) -> str:
+    """The official ``--norm_D`` (``[spectral]<norm>``) of the per-scale
+    discriminator config ``sub``. Raises ValueError naming the key."""
+    d_norm = cfg_get(sub, 'norm', 'IN')
+    if d_norm not in norms:
+        raise ValueError(f'model.discriminator.discriminator.norm='
+                         f'{d_norm!r}; maps from '
+                         f'{sorted(k for k in norms if k)}')
+    return ('spectral' if cfg_get(sub, 'spectral_norm', True) else '') + \
+        norms[d_norm]

@@ -35,6 +35,8 @@ from .common import (
     checkpoints_dir,
     device_argv,
     loss_weight,
+    norm_d_option,
+    norm_g_option,
     size_argv,
     ttur_argv,
 )
@@ -81,12 +83,7 @@ def official_argv(cfg, args) -> List[str]:
         if cfg_get(g, key, want) != want:
             raise ValueError(f'model.generator.{key}={cfg_get(g, key)!r}: the '
                              f'official code hard-codes {want}')
-    norm = cfg_get(g, 'norm', 'BN')
-    if norm not in NORM_G:
-        raise ValueError(f'model.generator.norm={norm!r}; maps from '
-                         f'{sorted(NORM_G)}')
-    norm_g = ('spectral' if cfg_get(g, 'spectral_norm', True) else '') + \
-        f'spade{NORM_G[norm]}3x3'
+    norm_g = norm_g_option(g, NORM_G)
     levels = tuple(cfg_get(d, 'num_levels', (3, 2)))
     official_levels = tuple(max(1, 3 - n) for n in range(len(levels)))
     if levels != official_levels:
@@ -100,12 +97,7 @@ def official_argv(cfg, args) -> List[str]:
             raise ValueError(f'model.discriminator.discriminator.{key}='
                              f'{cfg_get(sub, key)!r}: the official V2 D has '
                              f'{want!r}')
-    d_norm = cfg_get(sub, 'norm', 'IN')
-    if d_norm not in NORM_D:
-        raise ValueError(f'model.discriminator.discriminator.norm={d_norm!r}'
-                         f'; maps from {sorted(k for k in NORM_D if k)}')
-    norm_d = ('spectral' if cfg_get(sub, 'spectral_norm', True) else '') + \
-        NORM_D[d_norm]
+    norm_d = norm_d_option(sub, NORM_D)
     fg = cfg_get(m, 'foreground_mask')
     ids = cfg_get(fg, 'background_ids')
     if fg is None or ids not in DATASET_MODE:

@@ -32,6 +32,8 @@ from .common import (
     checkpoints_dir,
     device_argv,
     loss_weight,
+    norm_d_option,
+    norm_g_option,
     size_argv,
     ttur_argv,
 )
@@ -83,24 +85,14 @@ def official_argv(cfg, args) -> List[str]:
         if have != want:
             raise ValueError(f'model.generator.{key}={have!r}: the official '
                              f'LGGAN has no option for it (fixed {want!r})')
-    norm = cfg_get(g, 'norm', 'BN')
-    if norm not in NORM_G:
-        raise ValueError(f'model.generator.norm={norm!r}; the official '
-                         f'SPADE norms map from {sorted(NORM_G)}')
-    norm_g = ('spectral' if cfg_get(g, 'spectral_norm', True) else '') + \
-        f'spade{NORM_G[norm]}3x3'
+    norm_g = norm_g_option(g, NORM_G)
     sub = cfg_get(d, 'discriminator', {})
     if cfg_get(d, 'type') != 'MultiScaleDiscriminator' or \
             cfg_get(sub, 'type', 'PatchDiscriminator') != 'PatchDiscriminator':
         raise ValueError('the official LGGAN D is the SPADE multiscale '
                          'PatchGAN (MultiScaleDiscriminator of '
                          f'PatchDiscriminator), got {cfg_get(d, "type")!r}')
-    d_norm = cfg_get(sub, 'norm', 'IN')
-    if d_norm not in NORM_D:
-        raise ValueError(f'model.discriminator.discriminator.norm={d_norm!r}'
-                         f'; maps from {sorted(k for k in NORM_D if k)}')
-    norm_d = ('spectral' if cfg_get(sub, 'spectral_norm', True) else '') + \
-        NORM_D[d_norm]
+    norm_d = norm_d_option(sub, NORM_D)
     gan = cfg_get(losses, 'gan', {})
     argv = ['--name', 'lggan_benchmark', '--dataset_mode', 'cityscapes',
             '--checkpoints_dir', checkpoints_dir(), '--netG', 'lggan',

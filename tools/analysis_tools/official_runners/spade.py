@@ -29,6 +29,8 @@ from .common import (
     checkpoints_dir,
     device_argv,
     loss_weight,
+    norm_d_option,
+    norm_g_option,
     size_argv,
     ttur_argv,
 )
@@ -101,12 +103,7 @@ def official_argv(cfg, args) -> List[str]:
         raise ValueError(f'model.generator.spade_hidden='
                          f'{cfg_get(g, "spade_hidden")}: the official SPADE '
                          'hard-codes 128')
-    norm = cfg_get(g, 'norm', 'BN')
-    if norm not in NORM_G:
-        raise ValueError(f'model.generator.norm={norm!r}; maps from '
-                         f'{sorted(NORM_G)}')
-    norm_g = ('spectral' if cfg_get(g, 'spectral_norm', True) else '') + \
-        f'spade{NORM_G[norm]}3x3'
+    norm_g = norm_g_option(g, NORM_G)
     sub = cfg_get(d, 'discriminator', {})
     if cfg_get(d, 'type') != 'MultiScaleDiscriminator' or \
             cfg_get(sub, 'type', 'PatchDiscriminator') != 'PatchDiscriminator':
@@ -116,13 +113,7 @@ def official_argv(cfg, args) -> List[str]:
     if cfg_get(sub, 'padding', 2) != 2:
         raise ValueError(f'model.discriminator.discriminator.padding='
                          f'{cfg_get(sub, "padding")}: the official D pads 2')
-    d_norm = cfg_get(sub, 'norm', 'IN')
-    if d_norm not in NORM_D:
-        raise ValueError(f'model.discriminator.discriminator.norm='
-                         f'{d_norm!r}; maps from '
-                         f'{sorted(k for k in NORM_D if k)}')
-    norm_d = ('spectral' if cfg_get(sub, 'spectral_norm', True) else '') + \
-        NORM_D[d_norm]
+    norm_d = norm_d_option(sub, NORM_D)
     gan_type = cfg_get(cfg_get(losses, 'gan', {}), 'gan_type', 'hinge')
     if gan_type not in GAN_MODE:
         raise ValueError(f'model.losses.gan.gan_type={gan_type!r}; maps '
