@@ -1,6 +1,7 @@
 """Validation on 2 processes (torchrun, gloo) gives the numbers of 1."""
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -39,11 +40,14 @@ def main():
     close_process_group()
 
 
-# In a function, as in tools/test.py: the runner (and the DDP wrapper that
-# holds the gloo group) is freed when main() returns, not during interpreter
-# finalisation, where freeing gloo's pending work objects can abort
+# In a function, as in tools/test.py, so the runner (and the DDP wrapper that
+# holds the gloo group) is freed when main() returns; then leave without the
+# interpreter's teardown, where gloo's threads can still abort a rank
 # ("terminate called without an active exception") after all work is done.
 main()
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(0)
 '''
 
 # 5 validation samples in batches of 2: 2 processes pad the last batch
@@ -73,10 +77,21 @@ def test_validation_two_processes_equal_one(tmp_path, free_port):
     proc = subprocess.run([sys.executable, str(script), cfg,
                            str(tmp_path / 'w1'), str(one)], **run)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    proc = subprocess.run(
-        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-         f'--master_port={free_port}', str(script), cfg,
-         str(tmp_path / 'w2'), str(two)], **run)
+    port = free_port
+    for attempt in range(2):
+        proc = subprocess.run(
+            [sys.executable, '-m', 'torch.distributed.run',
+             '--nproc_per_node=2', f'--master_port={port}', str(script), cfg,
+             str(tmp_path / f'w2_{attempt}'), str(two)], **run)
+        # gloo on a loaded 2-core CI machine has aborted a rank with this
+        # C++ message (2 of 5 runs); it is no metric difference, so the
+        # launch is retried once on a fresh port, and only for it.
+        if proc.returncode == 0 or 'terminate called without an active ' \
+                'exception' not in proc.stderr:
+            break
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0))
+            port = s.getsockname()[1]
     assert proc.returncode == 0, proc.stderr[-3000:]
     m1, m2 = json.loads(one.read_text()), json.loads(two.read_text())
     assert set(m1) == {'pixel/PSNR', 'pixel/SSIM', 'pixel/MSE', 'pixel/RMSE',
